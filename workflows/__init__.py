@@ -1,0 +1,1 @@
+"""Argo Workflows definitions (Hera), the local runner and the `gmp` command line."""
