@@ -1,0 +1,268 @@
+"""The extractor's commands: `gmp extract`, `gmp plan` and `gmp sandbox`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from extractor.client import RawgClient
+from extractor.dates import parse_range, parse_run_date
+from extractor.endpoints import get_endpoint, parse_endpoint_list
+from extractor.errors import GmpError, UsageError
+from extractor.extract import Extraction
+from extractor.lake import Lake
+from extractor.logs import setup_logging, stderr_is_terminal
+from extractor.plan import plan_run
+from extractor.redact import redact_text
+from extractor.settings import LakeSettings, RawgSettings
+
+log = logging.getLogger("gmp")
+T = TypeVar("T")
+
+
+def load_settings(factory: Callable[[], T]) -> T:
+    """Build a settings object from the environment; a bad value is a usage error."""
+    try:
+        return factory()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = first.get("loc", ("?",))[0]
+        raise UsageError(f"setting {name} is invalid: {first.get('msg')}") from None
+
+
+def known_secrets() -> list[str]:
+    """Values that must never be printed: read once here, at the CLI boundary."""
+    names = ("RAWG_API_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    return [os.environ[n] for n in names if os.environ.get(n)] + [
+        v for k, v in os.environ.items() if k.startswith(("DBT_ENV_SECRET_", "SNOWFLAKE_PASS"))
+    ]
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    """Expected failures become one line on stderr and the contract's exit code."""
+    secrets = known_secrets()
+    try:
+        yield
+    except GmpError as exc:
+        typer.echo(f"gmp: error: {redact_text(str(exc), secrets)}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("gmp: interrupted; nothing was committed for the partition in progress", err=True)
+        raise typer.Exit(130) from None
+    except Exception as exc:  # anything else: still one line, still no secret
+        if os.environ.get("GMP_DEBUG"):
+            import traceback
+
+            typer.echo(redact_text(traceback.format_exc(), secrets), err=True)
+        message = redact_text(f"{type(exc).__name__}: {exc}", secrets)
+        typer.echo(f"gmp: unexpected error: {message}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _rawg_settings() -> RawgSettings:
+    settings = load_settings(RawgSettings)
+    if not settings.api_key.get_secret_value().strip():
+        raise UsageError("RAWG_API_KEY is not set: get a key at https://rawg.io/apidocs")
+    return settings
+
+
+def _setup(verbose: bool) -> None:
+    level = "DEBUG" if verbose else os.environ.get("GMP_LOG_LEVEL", "INFO")
+    json_env = os.environ.get("GMP_LOG_FORMAT")
+    setup_logging(known_secrets(), level=level, json=None if not json_env else json_env == "json")
+
+
+RunDate = Annotated[str, typer.Option("--run-date", help="Partition date, YYYY-MM-DD (UTC).")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log every page.")]
+
+
+def extract(
+    endpoint: Annotated[str, typer.Argument(help="Endpoint name, e.g. games or genres.")],
+    run_date: RunDate,
+    max_pages: Annotated[
+        int | None, typer.Option(help="Take at most this many pages (snapshots).", min=1)
+    ] = None,
+    verbose: Verbose = False,
+) -> None:
+    """Extract one endpoint's partition for RUN_DATE into the lake (what an extractor pod runs)."""
+    with cli_errors():
+        _setup(verbose)
+        target = get_endpoint(endpoint)
+        day = parse_run_date(run_date)
+        rawg = _rawg_settings()
+        lake = Lake(load_settings(LakeSettings), max_connections=rawg.concurrency + 4)
+        lake.check()
+        context = {"endpoint": target.name, "run_date": day.isoformat()}
+        log.info("extracting into %s", lake.where(), extra=context)
+        with RawgClient(rawg) as client, _progress(f"{target.name} {day}") as on_page:
+            result = Extraction(
+                target, day, client=client, lake=lake,
+                secret=rawg.api_key.get_secret_value(), concurrency=rawg.concurrency,
+                page_cap=rawg.page_cap, max_pages=max_pages, on_page=on_page,
+            ).run()
+        summary = {
+            "endpoint": result.endpoint, "run_date": day.isoformat(), "pages": result.pages,
+            "records": result.records, "reported_count": result.reported_count,
+            "complete": result.complete, "requests": result.requests,
+            "retries": result.retries, "seconds": round(result.seconds, 3),
+        }
+        log.info("partition committed", extra={**context, **summary})
+        typer.echo(json.dumps(summary))
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    if not stderr_is_terminal():
+        yield lambda done, total: None
+        return
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
+
+
+def plan(
+    run_date: Annotated[str | None, typer.Option("--run-date", help="One day.")] = None,
+    start: Annotated[str | None, typer.Option(help="First day of a range.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day of a range (inclusive).")] = None,
+    endpoints: Annotated[
+        str | None, typer.Option(help="Comma-separated endpoints (default: the daily set).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """How many RAWG requests a run or backfill will cost, before spending them."""
+    with cli_errors():
+        _setup(False)
+        if run_date and (start or end):
+            raise UsageError("give either --run-date or --start/--end, not both")
+        if run_date:
+            days = [parse_run_date(run_date)]
+        elif start and end:
+            days = parse_range(start, end)
+        else:
+            raise UsageError("give --run-date D, or --start D1 --end D2")
+        targets = parse_endpoint_list(endpoints)
+        rawg = _rawg_settings()
+        with RawgClient(rawg) as client:
+            lines = plan_run(targets, days, client, page_cap=rawg.page_cap)
+            probes = client.requests_made
+        total = sum(line.requests for line in lines)
+        exact = all(line.exact for line in lines)
+        if as_json:
+            typer.echo(json.dumps({
+                "total_requests": total, "exact": exact, "probe_requests": probes,
+                "lines": [{**line.__dict__, "run_date": line.run_date.isoformat()}
+                          for line in lines],
+            }))
+            return
+        _print_plan(lines, total, exact, probes)
+
+
+def _print_plan(lines: list, total: int, exact: bool, probes: int) -> None:  # type: ignore[type-arg]
+    table = Table(title="RAWG request plan")
+    for column in ("endpoint", "days", "rows", "requests", "note"):
+        table.add_column(column, justify="right" if column in ("days", "rows", "requests") else "left")
+    by_endpoint: dict[str, list] = {}  # type: ignore[type-arg]
+    for line in lines:
+        by_endpoint.setdefault(line.endpoint, []).append(line)
+    for name, group in by_endpoint.items():
+        notes = sorted({g.note for g in group if g.note})
+        table.add_row(name, str(len(group)), f"{sum(g.count for g in group):,}",
+                      ("" if all(g.exact for g in group) else "≥ ") + f"{sum(g.requests for g in group):,}",
+                      "; ".join(notes))
+    console = Console()
+    console.print(table)
+    console.print(f"total: {'' if exact else 'at least '}{total:,} requests "
+                  f"(this plan spent {probes} probe request{'s' if probes != 1 else ''})")
+
+
+def sandbox(
+    command: Annotated[
+        list[str] | None, typer.Argument(help="Run this command with the sandbox env, then stop.")
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option("--dir", help="Keep data here.")] = None,
+    games_per_day: Annotated[int, typer.Option(help="Games updated per day.")] = 120,
+    latency_ms: Annotated[float, typer.Option(help="Stand-in latency per request.")] = 0.0,
+    env_file: Annotated[Path | None, typer.Option(help="Also write the env to this file.")] = None,
+) -> None:
+    """Start the offline stack (RAWG stand-in + local S3) and print the env that points gmp at it.
+
+    With a COMMAND (after `--`), run it inside that env and stop the stack when it ends.
+    """
+    from extractor.sandbox.stack import Sandbox
+
+    with cli_errors():
+        _setup(False)
+        with Sandbox(data_dir, games_per_day=games_per_day, latency_s=latency_ms / 1000) as box:
+            exports = "\n".join(f"export {k}={v}" for k, v in box.env.items())
+            if env_file:
+                env_file.write_text(exports + "\n")
+            if command:
+                code = box.run(command)
+                raise typer.Exit(code)
+            typer.echo(exports)
+            typer.echo("# sandbox running — press Ctrl-C to stop", err=True)
+            box.wait()
+
+
+def status(
+    run_date: RunDate,
+    endpoints: Annotated[
+        str | None, typer.Option(help="Comma-separated endpoints (default: the daily set).")
+    ] = None,
+) -> None:
+    """Which partitions of RUN_DATE are committed in the lake, with their pages and records."""
+    with cli_errors():
+        _setup(False)
+        day = parse_run_date(run_date)
+        lake = Lake(load_settings(LakeSettings))
+        lake.check()
+        table = Table(title=f"{lake.where()} run_date={day}")
+        for column in ("endpoint", "committed", "pages", "records", "reported", "finished"):
+            table.add_column(column)
+        missing = 0
+        for target in parse_endpoint_list(endpoints):
+            manifest = lake.manifest(target.name, day)
+            if manifest is None:
+                missing += 1
+                table.add_row(target.name, "no", "", "", "", "")
+                continue
+            table.add_row(
+                target.name, "yes", str(manifest["page_count"]), f"{manifest['record_count']:,}",
+                f"{manifest['reported_count']:,}", manifest["finished_at"],
+            )
+        Console().print(table)
+        if missing:
+            raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(extract)
+    app.command()(plan)
+    app.command()(status)
+    app.command(context_settings={"allow_interspersed_args": False})(sandbox)
+
+
+def main() -> None:
+    app = typer.Typer(no_args_is_help=True, add_completion=False)
+    register(app)
+    app(prog_name="python -m extractor")
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)

@@ -1,0 +1,223 @@
+"""Extract one endpoint's partition: page through RAWG concurrently and commit it to the lake."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from extractor import __version__
+from extractor.client import Page, PageNotFound, RawgClient
+from extractor.endpoints import PAGE_SIZE, Endpoint, Mode
+from extractor.errors import IncompleteExtract
+from extractor.lake import Lake, PageEntry, PartitionWriter
+from extractor.redact import strip_key
+from extractor.windows import Window, pages_for, partition_window
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    endpoint: str
+    run_date: dt.date
+    pages: int
+    records: int
+    reported_count: int
+    complete: bool
+    requests: int
+    retries: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A window whose count is known and fits under the page cap."""
+
+    window: Window
+    count: int
+    pages: int
+    first_page: Page
+    first_number: int  # the partition-wide number of its page 1
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Extraction:
+    """One endpoint, one run_date: fetch every page, stage it, check the sums, commit."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        run_date: dt.date,
+        *,
+        client: RawgClient,
+        lake: Lake,
+        secret: str,
+        concurrency: int,
+        page_cap: int,
+        max_pages: int | None = None,
+        on_page: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.endpoint, self.run_date = endpoint, run_date
+        self._client, self._secret = client, secret
+        self._concurrency, self._page_cap = concurrency, page_cap
+        self._max_pages = max_pages if max_pages is not None else endpoint.max_pages
+        self._writer = PartitionWriter(lake, endpoint.name, run_date, threads=concurrency)
+        self._on_page = on_page or (lambda done, total: None)
+        self._total_pages = 0
+        self._done = 0
+        self._lock = threading.Lock()
+
+    def run(self) -> ExtractResult:
+        started, clock = _now(), time.monotonic()
+        requests_before, retries_before = self._client.requests_made, self._client.retries
+        self._writer.begin()
+        whole = partition_window(self.endpoint, self.run_date)
+        first = self._fetch(whole, 1)
+        entries: dict[int, PageEntry] = {}
+        windows: list[_Planned] = []
+        with ThreadPoolExecutor(self._concurrency) as pool:
+            try:
+                futures: list[Future[tuple[int, PageEntry]]] = []
+                for planned in self._plan_windows(whole, first):
+                    windows.append(planned)
+                    self._total_pages += planned.pages
+                    entries[planned.first_number] = self._store(planned, planned.first_page, 1)
+                    for page in range(2, planned.pages + 1):
+                        futures.append(pool.submit(self._fetch_and_store, planned, page))
+                wait(futures, return_when=FIRST_EXCEPTION)
+                entries.update(f.result() for f in futures)  # re-raises a worker's error
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+        pages = [entries[n] for n in sorted(entries)]
+        expected = sum(min(w.count, w.pages * PAGE_SIZE) for w in windows)
+        records = sum(p.records for p in pages)
+        complete = sum(w.count for w in windows) == first.count and expected == first.count
+        if records != expected:
+            raise IncompleteExtract(
+                f"{self.endpoint.name} {self.run_date}: fetched {records} records but RAWG "
+                f"reported {expected}; nothing committed — re-run the partition"
+            )
+        manifest = self._manifest(windows, records, first.count, complete, started)
+        self._writer.commit(manifest, pages)
+        return ExtractResult(
+            self.endpoint.name,
+            self.run_date,
+            len(pages),
+            records,
+            first.count,
+            complete,
+            self._client.requests_made - requests_before,
+            self._client.retries - retries_before,
+            time.monotonic() - clock,
+        )
+
+    def _plan_windows(self, whole: Window, first: Page) -> Iterator[_Planned]:
+        """Windows in a stable order, each small enough for RAWG's page cap."""
+        number = 1
+        cap_rows = self._page_cap * PAGE_SIZE
+        if self.endpoint.mode is Mode.SNAPSHOT or first.count <= cap_rows:
+            pages = pages_for(first.count)
+            if self._max_pages is not None:
+                pages = min(pages, self._max_pages)
+            if pages > self._page_cap:
+                raise IncompleteExtract(
+                    f"{self.endpoint.name} has {first.count} rows, more than RAWG serves in one "
+                    f"query ({self._page_cap} pages); cap it with --max-pages"
+                )
+            yield _Planned(whole, first.count, pages, first, number)
+            return
+        reachable = 0
+        pending = list(reversed(whole.halves() or ()))
+        while pending:
+            window = pending.pop()
+            page = self._fetch(window, 1)
+            if page.count > cap_rows:
+                halves = window.halves()
+                if halves is None:
+                    raise IncompleteExtract(
+                        f"{self.endpoint.name} {self.run_date}: {page.count} rows released on "
+                        f"one day exceed RAWG's page cap; cannot split further"
+                    )
+                pending.extend(reversed(halves))
+                continue
+            if page.count == 0:
+                continue
+            reachable += page.count
+            planned = _Planned(window, page.count, pages_for(page.count), page, number)
+            number += planned.pages
+            yield planned
+        if reachable != first.count:
+            raise IncompleteExtract(
+                f"{self.endpoint.name} {self.run_date}: {first.count} rows exceed RAWG's page cap "
+                f"and release-date windows reach only {reachable} (games without a release date "
+                "cannot be windowed); nothing committed"
+            )
+
+    def _fetch(self, window: Window, page: int) -> Page:
+        try:
+            return self._client.get_page(self.endpoint.path, window.query(), page, PAGE_SIZE)
+        except PageNotFound:
+            raise IncompleteExtract(
+                f"{self.endpoint.name} {self.run_date}: page {page} vanished while paging "
+                "(RAWG's data moved); nothing committed — re-run the partition"
+            ) from None
+
+    def _fetch_and_store(self, planned: _Planned, page: int) -> tuple[int, PageEntry]:
+        number = planned.first_number + page - 1
+        return number, self._store(planned, self._fetch(planned.window, page), page)
+
+    def _store(self, planned: _Planned, page: Page, page_in_window: int) -> PageEntry:
+        expected = min(PAGE_SIZE, planned.count - (page_in_window - 1) * PAGE_SIZE)
+        if page.count != planned.count or page.results != max(0, expected):
+            raise IncompleteExtract(
+                f"{self.endpoint.name} {self.run_date}: page {page_in_window} of "
+                f"{planned.window.query()} does not match the count RAWG reported "
+                f"({page.results} rows, count {page.count} vs {planned.count}); re-run"
+            )
+        number = planned.first_number + page_in_window - 1
+        body = strip_key(page.body, self._secret)
+        entry = self._writer.put_page(number, body, page.results)
+        with self._lock:
+            self._done += 1
+            done = self._done
+        log.debug(
+            "page stored",
+            extra={"endpoint": self.endpoint.name, "run_date": str(self.run_date), "page": number},
+        )
+        self._on_page(done, self._total_pages)
+        return entry
+
+    def _manifest(
+        self, windows: list[_Planned], records: int, reported: int, complete: bool, started: str
+    ) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint.name,
+            "run_date": self.run_date.isoformat(),
+            "mode": self.endpoint.mode.value,
+            "request": {
+                "path": self.endpoint.path,
+                "page_size": PAGE_SIZE,
+                "max_pages": self._max_pages,
+                "windows": [
+                    {"params": w.window.query(), "count": w.count, "pages": w.pages}
+                    for w in windows
+                ],
+            },
+            "page_count": sum(w.pages for w in windows),
+            "record_count": records,
+            "reported_count": reported,
+            "complete": complete,
+            "started_at": started,
+            "finished_at": _now(),
+            "extractor_version": __version__,
+        }

@@ -1,0 +1,76 @@
+"""The whole offline stack at once: RAWG stand-in + SeaweedFS, and the env pointing gmp at it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
+
+from extractor.sandbox.catalogue import CatalogueConfig
+from extractor.sandbox.s3server import SeaweedS3
+from extractor.sandbox.standin import StandinServer
+
+SANDBOX_KEY = "sandbox-key-not-a-secret"  # the stand-in accepts any non-empty key
+
+
+class Sandbox:
+    """Starts both servers on free loopback ports; stops both on exit."""
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        *,
+        games_per_day: int = 120,
+        latency_s: float = 0.0,
+    ) -> None:
+        self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="gmp-sandbox-")
+        self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.s3 = SeaweedS3(self.data_dir / "s3")
+        self.rawg = StandinServer(
+            CatalogueConfig(games_per_day=games_per_day), latency_s=latency_s
+        )
+        self.env: dict[str, str] = {}
+        self._stopped = threading.Event()
+
+    def __enter__(self) -> Sandbox:
+        (self.data_dir / "s3").mkdir(exist_ok=True)
+        credentials = self.s3.start()
+        try:
+            self.rawg.start()
+        except BaseException:
+            self.s3.stop()
+            raise
+        self.env = {
+            "RAWG_BASE_URL": self.rawg.url,
+            "RAWG_API_KEY": SANDBOX_KEY,
+            **credentials.env(),
+            "LAKE_PREFIX": "raw/rawg",
+            "DUCKDB_PATH": str(self.data_dir / "warehouse.duckdb"),
+        }
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.rawg.stop()
+        self.s3.stop()
+        if self._tmp:
+            self._tmp.cleanup()
+
+    def run(self, command: list[str]) -> int:
+        """Run a command with the sandbox env on top of ours; its exit code."""
+        return subprocess.call(command, env={**os.environ, **self.env})
+
+    def wait(self) -> None:
+        """Block until Ctrl-C or SIGTERM."""
+        signal.signal(signal.SIGTERM, lambda *_: self._stopped.set())
+        try:
+            while not self._stopped.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
