@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -61,7 +60,9 @@ def cli_errors() -> Iterator[None]:
         typer.echo(f"gmp: error: {redact_text(str(exc), secrets)}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        typer.echo("gmp: interrupted; nothing was committed for the partition in progress", err=True)
+        typer.echo(
+            "gmp: interrupted; nothing was committed for the partition in progress", err=True
+        )
         raise typer.Exit(130) from None
     except Exception as exc:  # anything else: still one line, still no secret
         if os.environ.get("GMP_DEBUG"):
@@ -110,15 +111,26 @@ def extract(
         log.info("extracting into %s", lake.where(), extra=context)
         with RawgClient(rawg) as client, _progress(f"{target.name} {day}") as on_page:
             result = Extraction(
-                target, day, client=client, lake=lake,
-                secret=rawg.api_key.get_secret_value(), concurrency=rawg.concurrency,
-                page_cap=rawg.page_cap, max_pages=max_pages, on_page=on_page,
+                target,
+                day,
+                client=client,
+                lake=lake,
+                secret=rawg.api_key.get_secret_value(),
+                concurrency=rawg.concurrency,
+                page_cap=rawg.page_cap,
+                max_pages=max_pages,
+                on_page=on_page,
             ).run()
         summary = {
-            "endpoint": result.endpoint, "run_date": day.isoformat(), "pages": result.pages,
-            "records": result.records, "reported_count": result.reported_count,
-            "complete": result.complete, "requests": result.requests,
-            "retries": result.retries, "seconds": round(result.seconds, 3),
+            "endpoint": result.endpoint,
+            "run_date": day.isoformat(),
+            "pages": result.pages,
+            "records": result.records,
+            "reported_count": result.reported_count,
+            "complete": result.complete,
+            "requests": result.requests,
+            "retries": result.retries,
+            "seconds": round(result.seconds, 3),
         }
         log.info("partition committed", extra={**context, **summary})
         typer.echo(json.dumps(summary))
@@ -163,11 +175,19 @@ def plan(
         total = sum(line.requests for line in lines)
         exact = all(line.exact for line in lines)
         if as_json:
-            typer.echo(json.dumps({
-                "total_requests": total, "exact": exact, "probe_requests": probes,
-                "lines": [{**line.__dict__, "run_date": line.run_date.isoformat()}
-                          for line in lines],
-            }))
+            typer.echo(
+                json.dumps(
+                    {
+                        "total_requests": total,
+                        "exact": exact,
+                        "probe_requests": probes,
+                        "lines": [
+                            {**line.__dict__, "run_date": line.run_date.isoformat()}
+                            for line in lines
+                        ],
+                    }
+                )
+            )
             return
         _print_plan(lines, total, exact, probes)
 
@@ -175,19 +195,27 @@ def plan(
 def _print_plan(lines: list, total: int, exact: bool, probes: int) -> None:  # type: ignore[type-arg]
     table = Table(title="RAWG request plan")
     for column in ("endpoint", "days", "rows", "requests", "note"):
-        table.add_column(column, justify="right" if column in ("days", "rows", "requests") else "left")
+        table.add_column(
+            column, justify="right" if column in ("days", "rows", "requests") else "left"
+        )
     by_endpoint: dict[str, list] = {}  # type: ignore[type-arg]
     for line in lines:
         by_endpoint.setdefault(line.endpoint, []).append(line)
     for name, group in by_endpoint.items():
         notes = sorted({g.note for g in group if g.note})
-        table.add_row(name, str(len(group)), f"{sum(g.count for g in group):,}",
-                      ("" if all(g.exact for g in group) else "≥ ") + f"{sum(g.requests for g in group):,}",
-                      "; ".join(notes))
+        table.add_row(
+            name,
+            str(len(group)),
+            f"{sum(g.count for g in group):,}",
+            ("" if all(g.exact for g in group) else "≥ ") + f"{sum(g.requests for g in group):,}",
+            "; ".join(notes),
+        )
     console = Console()
     console.print(table)
-    console.print(f"total: {'' if exact else 'at least '}{total:,} requests "
-                  f"(this plan spent {probes} probe request{'s' if probes != 1 else ''})")
+    console.print(
+        f"total: {'' if exact else 'at least '}{total:,} requests "
+        f"(this plan spent {probes} probe request{'s' if probes != 1 else ''})"
+    )
 
 
 def sandbox(
@@ -242,8 +270,12 @@ def status(
                 table.add_row(target.name, "no", "", "", "", "")
                 continue
             table.add_row(
-                target.name, "yes", str(manifest["page_count"]), f"{manifest['record_count']:,}",
-                f"{manifest['reported_count']:,}", manifest["finished_at"],
+                target.name,
+                "yes",
+                str(manifest["page_count"]),
+                f"{manifest['record_count']:,}",
+                f"{manifest['reported_count']:,}",
+                manifest["finished_at"],
             )
         Console().print(table)
         if missing:

@@ -6,8 +6,8 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import stamina
@@ -63,7 +63,9 @@ class RateLimiter:
         time.sleep(start - now)
 
 
-def _retry_hook(settings: RawgSettings) -> stamina.instrumentation.RetryHook | Any:
+def _retry_hook(settings: RawgSettings) -> Callable[[Exception], bool | float]:
+    """Retry RetryableError; a Retry-After header becomes the wait (capped by retry_wait_max)."""
+
     def decide(exc: Exception) -> bool | float:
         if isinstance(exc, RetryableError):
             if exc.retry_after is not None:

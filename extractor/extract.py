@@ -77,6 +77,14 @@ class Extraction:
         self._lock = threading.Lock()
 
     def run(self) -> ExtractResult:
+        """Extract and commit; on any failure the staged pages are cleared, nothing committed."""
+        try:
+            return self._run()
+        except BaseException:
+            self._writer.abort()
+            raise
+
+    def _run(self) -> ExtractResult:
         started, clock = _now(), time.monotonic()
         requests_before, retries_before = self._client.requests_made, self._client.retries
         self._writer.begin()

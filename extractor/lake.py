@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -61,7 +62,9 @@ class Lake:
         )
 
     def where(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}" + (f" at {self.endpoint}" if self.endpoint else "")
+        return f"s3://{self.bucket}/{self.prefix}" + (
+            f" at {self.endpoint}" if self.endpoint else ""
+        )
 
     def check(self) -> None:
         """Fail fast, before spending RAWG quota, when the bucket cannot be used."""
@@ -77,7 +80,9 @@ class Lake:
                     "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"
                 ) from None
             if code in ("404", "NoSuchBucket"):
-                raise UsageError(f"bucket {self.bucket!r} does not exist ({self.where()})") from None
+                raise UsageError(
+                    f"bucket {self.bucket!r} does not exist ({self.where()})"
+                ) from None
             raise LakeError(f"S3 error {code} on bucket {self.bucket!r}") from None
         except BotoCoreError as exc:
             raise LakeError(f"cannot use {self.where()}: {type(exc).__name__}") from None
@@ -143,6 +148,11 @@ class PartitionWriter:
     def begin(self) -> None:
         """Clear what an earlier, interrupted run may have staged."""
         self._lake.delete(list(self._lake.keys(self._staging)))
+
+    def abort(self) -> None:
+        """Best effort: a failed run leaves no staged pages behind (a re-run clears them too)."""
+        with contextlib.suppress(Exception):  # the original failure is what the user must see
+            self.begin()
 
     def put_page(self, number: int, body: bytes, records: int) -> PageEntry:
         name = page_name(number)

@@ -32,14 +32,22 @@ def cost_of(endpoint: Endpoint, run_date: dt.date, count: int, *, page_cap: int)
     pages = pages_for(count)
     if endpoint.max_pages is not None and pages > endpoint.max_pages:
         return PlanLine(
-            endpoint.name, run_date, count, endpoint.max_pages, True,
+            endpoint.name,
+            run_date,
+            count,
+            endpoint.max_pages,
+            True,
             f"capped at {endpoint.max_pages} pages ({endpoint.max_pages * PAGE_SIZE} rows)",
         )
     if endpoint.mode is Mode.INCREMENTAL and pages > page_cap:
         # The first full-size request is spent learning that the day must be split, and each
         # over-full release-date window costs one more: only the page total is certain.
         return PlanLine(
-            endpoint.name, run_date, count, pages + 1, False,
+            endpoint.name,
+            run_date,
+            count,
+            pages + 1,
+            False,
             "over RAWG's page cap: split into release-date windows (+1 request per split)",
         )
     return PlanLine(endpoint.name, run_date, count, pages, True)

@@ -1,0 +1,48 @@
+"""`gmp plan` tells the request cost before spending it, and matches what a run spends."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.endpoints import REGISTRY
+from tests.conftest import RUN_DATE, Gmp
+
+
+def test_plan_equals_the_requests_an_extract_makes(gmp: Gmp, standin) -> None:
+    endpoints = ",".join(sorted(REGISTRY))
+    result = gmp("plan", "--run-date", RUN_DATE, "--endpoints", endpoints, "--json")
+    assert result.code == 0, result.stderr
+    plan = result.json()
+    assert plan["exact"] is True
+    assert plan["probe_requests"] == len(REGISTRY) == len(standin.requests)
+    assert all(r.params["page_size"] == "1" for r in standin.requests)
+    for line in plan["lines"]:
+        standin.reset_requests()
+        assert gmp("extract", line["endpoint"], "--run-date", RUN_DATE).code == 0
+        assert len(standin.requests) == line["requests"], line["endpoint"]
+    assert plan["total_requests"] == sum(line["requests"] for line in plan["lines"])
+
+
+def test_plan_for_a_range_probes_games_per_day_and_snapshots_once(gmp: Gmp, standin) -> None:
+    result = gmp("plan", "--start", "2024-05-01", "--end", "2024-05-05", "--json")
+    assert result.code == 0, result.stderr
+    plan = result.json()
+    assert plan["probe_requests"] == 5 + 4  # games per day + genres/platforms/stores/tags once
+    games = [line for line in plan["lines"] if line["endpoint"] == "games"]
+    assert len(games) == 5 and all(line["requests"] == 3 for line in games)
+
+
+def test_plan_over_the_page_cap_is_a_lower_bound(gmp: Gmp, standin_factory) -> None:
+    server = standin_factory(7 * 40 + 5, page_cap=3, tba_share=0.0)
+    gmp.point_at(server)
+    plan = gmp("plan", "--run-date", RUN_DATE, "--endpoints", "games", "--json", GMP_PAGE_CAP="3")
+    line = plan.json()["lines"][0]
+    assert line["exact"] is False
+    server.reset_requests()
+    assert gmp("extract", "games", "--run-date", RUN_DATE, GMP_PAGE_CAP="3").code == 0
+    assert len(server.requests) >= line["requests"]
+
+
+@pytest.mark.parametrize("args", [["--run-date", "2099-01-01"], ["--start", "2024-01-01"]])
+def test_plan_rejects_bad_dates(gmp: Gmp, args: list[str]) -> None:
+    assert gmp("plan", *args).code == 2

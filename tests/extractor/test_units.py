@@ -1,0 +1,87 @@
+"""Small pure pieces: date rules, key stripping, window splitting, the registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+import pytest
+
+from extractor.dates import parse_range, parse_run_date
+from extractor.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode, parse_endpoint_list
+from extractor.errors import GmpError, UsageError
+from extractor.redact import RedactingFilter, strip_key
+from extractor.windows import Window
+
+TODAY = dt.date(2026, 11, 27)
+
+
+@pytest.mark.parametrize(
+    ("link", "stripped"),
+    [
+        ("http://h/api/games?key=SECRET&page=2", "http://h/api/games?page=2"),
+        ("http://h/api/games?page=2&key=SECRET", "http://h/api/games?page=2"),
+        ("http://h/api/games?a=1&key=SECRET&page=3", "http://h/api/games?a=1&page=3"),
+        ("http://h/api/games?key=SECRET", "http://h/api/games"),
+    ],
+)
+def test_strip_key_removes_only_the_key_param(link: str, stripped: str) -> None:
+    body = json.dumps({"count": 1, "next": link, "previous": None, "results": [{"n": "é"}]})
+    out = strip_key(body.encode(), "SECRET")
+    assert json.loads(out)["next"] == stripped
+    assert out == body.replace(link, stripped).encode()  # nothing else changes
+
+
+def test_strip_key_refuses_a_body_that_still_holds_the_key() -> None:
+    body = b'{"count":1,"next":null,"previous":null,"results":[{"name":"SECRET"}]}'
+    with pytest.raises(GmpError):
+        strip_key(body, "SECRET")
+
+
+def test_redacting_filter_scrubs_formatted_messages() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "url %s", ("?key=SECRET",), None)
+    RedactingFilter(["SECRET"]).filter(record)
+    assert record.getMessage() == "url ?key=***"
+
+
+@pytest.mark.parametrize("text", ["2024-02-30", "2024-13-01", "24-01-01", "2024-1-1", "x", ""])
+def test_bad_run_dates(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_run_date(text, today=TODAY)
+
+
+def test_run_date_must_be_before_today() -> None:
+    assert parse_run_date("2026-11-26", today=TODAY) == dt.date(2026, 11, 26)
+    with pytest.raises(UsageError, match="latest complete day is 2026-11-26"):
+        parse_run_date("2026-11-27", today=TODAY)
+
+
+def test_ranges_are_inclusive_and_ordered() -> None:
+    days = parse_range("2024-02-28", "2024-03-01", today=TODAY)
+    assert days == [dt.date(2024, 2, 28), dt.date(2024, 2, 29), dt.date(2024, 3, 1)]
+    with pytest.raises(UsageError, match="before start"):
+        parse_range("2024-03-01", "2024-02-28", today=TODAY)
+    with pytest.raises(UsageError, match="longer than"):
+        parse_range("2000-01-01", "2026-01-01", today=TODAY)
+
+
+def test_window_halves_cover_the_range_without_overlap() -> None:
+    window = Window(
+        {"updated": "2024-05-01,2024-05-01"}, (dt.date(2020, 1, 1), dt.date(2020, 1, 4))
+    )
+    left, right = window.halves()  # type: ignore[misc]
+    assert left.query()["dates"] == "2020-01-01,2020-01-02"
+    assert right.query()["dates"] == "2020-01-03,2020-01-04"
+    assert left.query()["updated"] == "2024-05-01,2024-05-01"
+    single = Window({}, (dt.date(2020, 1, 1), dt.date(2020, 1, 1)))
+    assert single.halves() is None
+
+
+def test_registry_names_and_modes() -> None:
+    assert REGISTRY["games"].mode is Mode.INCREMENTAL
+    assert all(e.mode is Mode.SNAPSHOT for n, e in REGISTRY.items() if n != "games")
+    assert DEFAULT_ENDPOINTS == ("games", "genres", "platforms", "stores", "tags")
+    assert [e.name for e in parse_endpoint_list("games, creators")] == ["games", "creators"]
+    with pytest.raises(UsageError, match="unknown endpoint"):
+        parse_endpoint_list("games,nope")
