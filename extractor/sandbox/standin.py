@@ -1,0 +1,205 @@
+"""An offline RAWG API stand-in: a threaded HTTP/1.1 server with faults, a request log, a CLI.
+
+Run it alone with `python -m extractor.sandbox.standin --port 0` (prints its base URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Sequence
+from types import TracebackType
+
+from extractor.sandbox.catalogue import Catalogue, CatalogueConfig
+from extractor.sandbox.standin_faults import FAULT_KINDS, Fault, FaultKind, RecordedRequest
+from extractor.sandbox.standin_http import HttpServer
+from extractor.sandbox.standin_pages import RawgApi
+
+__all__ = ["FAULT_KINDS", "Fault", "FaultKind", "RecordedRequest", "StandinServer", "main"]
+
+
+class StandinServer:
+    """RAWG under `url` ("http://127.0.0.1:PORT/api"), plus admin routes under /_standin/."""
+
+    def __init__(
+        self,
+        catalogue: CatalogueConfig | Catalogue,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency_s: float = 0.0,
+        page_cap: int = 250,
+    ) -> None:
+        self.catalogue = catalogue if isinstance(catalogue, Catalogue) else Catalogue(catalogue)
+        self.api = RawgApi(self.catalogue, page_cap)
+        self.host, self.port = host, port
+        self.latency_s = latency_s  # every /api request waits this long; settable while running
+        self.stopping = threading.Event()
+        self._requested_port = port
+        self._started = False
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self._requests: list[RecordedRequest] = []
+        self._connections: set[socket.socket] = set()
+        self._httpd: HttpServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if not self._started:
+            raise RuntimeError("the RAWG stand-in has not been started; call start() first")
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}/api"
+
+    @property
+    def page_cap(self) -> int:
+        return self.api.page_cap
+
+    @page_cap.setter
+    def page_cap(self, value: int) -> None:
+        self.api.page_cap = value
+
+    def start(self) -> StandinServer:
+        if self._httpd is not None:
+            raise RuntimeError("the RAWG stand-in is already running")
+        self.stopping.clear()
+        self._httpd = HttpServer((self.host, self._requested_port), self)
+        self.port = self._httpd.server_address[1]
+        self._started = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"rawg-standin-{self.port}", daemon=True,
+        )  # fmt: skip
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and drop open connections (hanging requests are woken up)."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        self.stopping.set()
+        httpd.shutdown()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> StandinServer:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def add_fault(self, fault: Fault) -> None:
+        """Queue a fault (a copy: the server counts its `times` down, not yours)."""
+        with self._lock:
+            self._faults.append(dataclasses.replace(fault))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def faults(self) -> list[Fault]:
+        with self._lock:
+            return [dataclasses.replace(f) for f in self._faults]
+
+    def take_fault(self, path: str, page: int | None) -> Fault | None:
+        """The first queued fault matching this request, counted down; None when it passes."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.times != 0 and fault.matches(path, page):
+                    if fault.times > 0:
+                        fault.times -= 1
+                    taken = dataclasses.replace(fault)
+                    self._faults = [f for f in self._faults if f.times != 0]
+                    return taken
+        return None
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def reset_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    def record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def track(self, connection: socket.socket, *, open_: bool) -> None:
+        with self._lock:
+            if open_:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m extractor.sandbox.standin",
+        description="Serve an offline stand-in for the RAWG API (prints its base URL, "
+        "runs until Ctrl-C/SIGTERM). Point RAWG_BASE_URL at the printed URL; any key works.",
+    )
+    defaults = CatalogueConfig()
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
+    # fmt: off
+    parser.add_argument("--games-per-day", type=int, default=defaults.games_per_day,
+                        help="games whose `updated` falls on each day (default %(default)s)")
+    parser.add_argument("--catalogue-size", type=int, default=defaults.catalogue_size,
+                        help="games in the catalogue, ids 1..N (default %(default)s)")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="delay before every /api answer, in ms (default %(default)s)")
+    parser.add_argument("--page-cap", type=int, default=250,
+                        help="pages past this answer 404 Invalid page (default %(default)s)")
+    parser.add_argument("--tba-share", type=float, default=defaults.tba_share,
+                        help="share of games with released=null (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=defaults.seed,
+                        help="catalogue seed (default %(default)s)")
+    # fmt: on
+    args = parser.parse_args(argv)
+    try:
+        config = CatalogueConfig(
+            catalogue_size=args.catalogue_size, games_per_day=args.games_per_day,
+            tba_share=args.tba_share, seed=args.seed,
+        )  # fmt: skip
+    except ValueError as refused:
+        parser.error(str(refused))
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    server = StandinServer(
+        config, host=args.host, port=args.port, latency_s=args.latency_ms / 1000,
+        page_cap=args.page_cap,
+    )  # fmt: skip
+    try:
+        server.start()
+    except OSError as refused:
+        print(f"cannot listen on {args.host}:{args.port}: {refused}", file=sys.stderr)
+        return 2
+    try:
+        print(server.url, flush=True)
+        while not stop.wait(0.2):
+            pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""RAWG's list endpoints over a Catalogue: `/games` filters, DRF page-number pagination, JSON."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+
+from extractor.sandbox.catalogue import REFERENCE_DAY, TAXONOMY_NAMES, Catalogue
+from extractor.sandbox.catalogue_items import dumps
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 40
+_QUERY_CACHE_SIZE = 64
+
+Range = tuple[date, date]
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+
+
+NOT_FOUND = ApiResponse(404, dumps({"detail": "Not found."}).encode())
+INVALID_PAGE = ApiResponse(404, dumps({"detail": "Invalid page."}).encode())
+
+
+class BadFilter(ValueError):
+    """A filter value RAWG would refuse with 400 (django-filter style body)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.response = ApiResponse(400, dumps({field: [message]}).encode())
+
+
+@dataclass(frozen=True)
+class _Games:
+    """A `/games` query's matches: ids ascending, and the day whose state each one shows."""
+
+    ids: Sequence[int]
+    days: Sequence[int] | None  # date ordinal per id; None: every id shows `day`
+    day: date
+
+    def day_of(self, index: int) -> date:
+        return self.day if self.days is None else date.fromordinal(self.days[index])
+
+
+def replace_query_param(url: str, key: str, value: str | None) -> str:
+    """DRF's replace_query_param (value None: remove_query_param): query sorted by name."""
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    params = parse_qs(query, keep_blank_values=True)
+    if value is None:
+        params.pop(key, None)
+    else:
+        params[key] = [value]
+    return urlunsplit(
+        (scheme, netloc, path, urlencode(sorted(params.items()), doseq=True), fragment)
+    )
+
+
+def _parse_day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadFilter(field, "Enter a valid date.") from None
+
+
+def parse_ranges(value: str, field: str) -> tuple[Range, ...]:
+    """`A,B` date ranges joined by '.' (a single `A` means `A,A`), inclusive."""
+    ranges = []
+    for chunk in value.split("."):
+        parts = chunk.split(",")
+        if not chunk.strip() or len(parts) > 2:
+            raise BadFilter(field, "Enter a valid date range.")
+        start = _parse_day(parts[0], field)
+        ranges.append((start, _parse_day(parts[-1], field)))
+    return tuple(ranges)
+
+
+def _positive_int(text: str | None) -> int | None:
+    try:
+        number = int(text) if text is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and number > 0 else None
+
+
+class RawgApi:
+    """Answers `GET /api/<path>?<query>` like RAWG; thread-safe, `/games` matches cached."""
+
+    def __init__(self, catalogue: Catalogue, page_cap: int = 250) -> None:
+        self.catalogue = catalogue
+        self.page_cap = page_cap
+        self._lock = threading.Lock()
+        self._games: OrderedDict[tuple[Range | None, tuple[Range, ...] | None], _Games] = (
+            OrderedDict()
+        )
+
+    def respond(self, path: str, query: str, host: str) -> ApiResponse:
+        """`path` is after the /api prefix (e.g. "/games"); `query` is the raw query string."""
+        resource = path.strip("/")
+        if resource != "games" and resource not in TAXONOMY_NAMES:
+            return NOT_FOUND
+        params = dict(parse_qsl(query, keep_blank_values=True))  # last value wins, like Django
+        try:
+            games = self._games_for(params) if resource == "games" else None
+        except BadFilter as refused:
+            return refused.response
+        count = len(games.ids) if games else len(self.catalogue.taxonomy(resource))
+        size = min(_positive_int(params.get("page_size")) or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        pages = max(1, -(-count // size))
+        raw_page = params.get("page", "1")
+        page = pages if raw_page == "last" else _positive_int(raw_page)
+        if page is None or page > pages or page > self.page_cap:
+            return INVALID_PAGE
+        start, stop = (page - 1) * size, min(page * size, count)
+        if games is not None:
+            rendered = ",".join(
+                self.catalogue.game_json(games.ids[i], games.day_of(i)) for i in range(start, stop)
+            )
+        else:
+            rendered = dumps(list(self.catalogue.taxonomy(resource)[start:stop]))[1:-1]
+        url = f"http://{host}/api{path}?{query}"
+        next_url = replace_query_param(url, "page", str(page + 1)) if page < pages else None
+        previous = None
+        if page > 1:
+            previous = replace_query_param(url, "page", None if page == 2 else str(page - 1))
+        body = (
+            f'{{"count":{count},"next":{dumps(next_url)},"previous":{dumps(previous)},'
+            f'"results":[{rendered}]}}'
+        )
+        return ApiResponse(200, body.encode("utf-8"))
+
+    def _games_for(self, params: dict[str, str]) -> _Games:
+        updated = params.get("updated")
+        dates = params.get("dates")
+        window = None
+        if updated:
+            (start, end), *more = parse_ranges(updated, "updated")
+            if more:
+                raise BadFilter("updated", "Enter a valid date range.")
+            window = (start, end)
+        released = parse_ranges(dates, "dates") if dates else None
+        key = (window, released)
+        with self._lock:  # one computation per query; the others wait for it
+            cached = self._games.get(key)
+            if cached is None:
+                cached = self._compute(window, released)
+                self._games[key] = cached
+                while len(self._games) > _QUERY_CACHE_SIZE:
+                    self._games.popitem(last=False)
+            else:
+                self._games.move_to_end(key)
+            return cached
+
+    def _compute(self, window: Range | None, released: tuple[Range, ...] | None) -> _Games:
+        matched = self._updated(window)
+        if released is None:
+            return matched
+        ordinals = self.catalogue.released_ordinals()
+        bounds = [(a.toordinal(), b.toordinal()) for a, b in released]
+        keep = [
+            i
+            for i, game_id in enumerate(matched.ids)
+            if (o := ordinals[game_id - 1]) and any(a <= o <= b for a, b in bounds)
+        ]
+        days = None if matched.days is None else [matched.days[i] for i in keep]
+        return _Games([matched.ids[i] for i in keep], days, matched.day)
+
+    def _updated(self, window: Range | None) -> _Games:
+        if window is None:
+            return _Games(range(1, self.catalogue.size + 1), None, REFERENCE_DAY)
+        start, end = window
+        if start == end:
+            return _Games(self.catalogue.game_ids_updated_on(end), None, end)
+        latest: dict[int, int] = {}  # id -> the latest day in the window it was updated on
+        for ordinal in range(end.toordinal(), start.toordinal() - 1, -1):
+            if len(latest) >= self.catalogue.size:
+                break  # every game is already placed on a later day
+            for game_id in self.catalogue.game_ids_updated_on(date.fromordinal(ordinal)):
+                latest.setdefault(game_id, ordinal)
+        ids = sorted(latest)
+        return _Games(ids, [latest[i] for i in ids], end)
