@@ -1,7 +1,4 @@
-"""An offline RAWG API stand-in: a threaded HTTP/1.1 server with faults, a request log, a CLI.
-
-Run it alone with `python -m extractor.sandbox.standin --port 0` (prints its base URL).
-"""
+"""An offline RAWG API stand-in: threaded HTTP/1.1 server, faults, request log, and a CLI."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import signal
@@ -182,6 +183,30 @@ def test_dates_filter_excludes_tba_games(standin: StandinServer, client: httpx.C
     assert some, "the catalogue should have games released in those ranges"
     years = {int(g["released"][:4]) for g in some}
     assert all(1990 <= y <= 1999 or 2010 <= y <= 2014 for y in years)
+
+
+def test_bodies_are_compact_utf8_json_like_drf(client: httpx.Client) -> None:
+    for path in ("/games", "/tags", "/creators", "/publishers"):
+        body = get(client, path, page_size=40).content
+        rendered = json.dumps(json.loads(body), ensure_ascii=False, separators=(",", ":"))
+        assert body == rendered.encode("utf-8")
+    assert "Одиночная игра".encode() in get(client, "/tags", page_size=40).content
+
+
+def test_connections_are_kept_alive(standin: StandinServer) -> None:
+    host, port = urlsplit(standin.url).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    sockets = []
+    try:
+        for path in ("/api/genres?key=k", "/api/games?key=k", "/api/nothing?key=k", "/api/games"):
+            connection.request("GET", path)
+            response = connection.getresponse()
+            assert not response.will_close
+            assert int(response.headers["Content-Length"]) == len(response.read())
+            sockets.append(connection.sock)
+        assert sockets[0] is not None and all(s is sockets[0] for s in sockets)
+    finally:
+        connection.close()
 
 
 def test_auth_and_unknown_paths(client: httpx.Client) -> None:
