@@ -56,6 +56,8 @@ def cli_errors() -> Iterator[None]:
     secrets = known_secrets()
     try:
         yield
+    except typer.Exit:
+        raise
     except GmpError as exc:
         typer.echo(f"gmp: error: {redact_text(str(exc), secrets)}", err=True)
         raise typer.Exit(exc.exit_code) from None

@@ -14,10 +14,10 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
-from extractor.sandbox.catalogue import CatalogueConfig
-from extractor.sandbox.standin import StandinServer
 
+from extractor.sandbox.catalogue import CatalogueConfig
 from extractor.sandbox.s3server import S3Credentials, SeaweedS3
+from extractor.sandbox.standin import StandinServer
 
 GMP = str(Path(sys.executable).with_name("gmp"))
 # A canary key: if these characters show up anywhere they should not, a test fails.
@@ -137,7 +137,7 @@ class Gmp:
         return json.loads(self.read(key)) if key in self.list_keys() else None
 
     def pages(self, endpoint: str, run_date: str = RUN_DATE) -> list[dict]:  # type: ignore[type-arg]
-        keys = self.keys(self.partition(endpoint, run_date))
+        keys = self.list_keys(self.partition(endpoint, run_date))
         return [json.loads(self.read(k)) for k in keys if re.search(r"page-\d{5}\.json$", k)]
 
 

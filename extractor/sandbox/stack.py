@@ -31,9 +31,7 @@ class Sandbox:
         self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.s3 = SeaweedS3(self.data_dir / "s3")
-        self.rawg = StandinServer(
-            CatalogueConfig(games_per_day=games_per_day), latency_s=latency_s
-        )
+        self.rawg = StandinServer(CatalogueConfig(games_per_day=games_per_day), latency_s=latency_s)
         self.env: dict[str, str] = {}
         self._stopped = threading.Event()
 

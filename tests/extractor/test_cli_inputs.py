@@ -121,6 +121,7 @@ def test_canary_key_never_leaves_the_process(gmp: Gmp, standin) -> None:
     standin.clear_faults()
     standin.add_fault(Fault("401", path="/tags", times=-1))
     refused = gmp("extract", "tags", "--run-date", RUN_DATE)
+    standin.clear_faults()
     plan = gmp("plan", "--run-date", RUN_DATE)
     assert (ok.code, failed.code, refused.code, plan.code) == (0, 1, 3, 0)
     for run in gmp.runs:

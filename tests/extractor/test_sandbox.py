@@ -1,0 +1,69 @@
+"""`gmp sandbox`: the offline stack a user starts by hand or wraps a command in."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import psutil
+
+from tests.conftest import GMP
+
+
+def test_sandbox_runs_a_command_inside_its_env_and_stops(tmp_path) -> None:
+    script = (
+        "import json, os; print(json.dumps({k: os.environ[k] for k in "
+        "['RAWG_BASE_URL', 'RAWG_API_KEY', 'S3_ENDPOINT', 'LAKE_BUCKET', 'AWS_ACCESS_KEY_ID']}))"
+    )
+    proc = subprocess.run(
+        [GMP, "sandbox", "--dir", str(tmp_path), "--", sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    env = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert env["RAWG_BASE_URL"].startswith("http://127.0.0.1:")
+    assert env["S3_ENDPOINT"].startswith("http://127.0.0.1:")
+    with __import__("pytest").raises(httpx.ConnectError):  # stopped with the command
+        httpx.get(env["RAWG_BASE_URL"] + "/genres", params={"key": "k"}, timeout=2)
+    code = subprocess.run(
+        [GMP, "sandbox", "--dir", str(tmp_path), "--", sys.executable, "-c", "raise SystemExit(7)"],
+        capture_output=True,
+        timeout=90,
+        check=False,
+    ).returncode
+    assert code == 7  # the command's exit code passes through
+
+
+def test_sandbox_in_the_foreground_serves_until_interrupted(tmp_path) -> None:
+    env_file = tmp_path / "sandbox.env"
+    proc = subprocess.Popen(
+        [GMP, "sandbox", "--dir", str(tmp_path / "data"), "--env-file", str(env_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not env_file.exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        env = dict(
+            line.removeprefix("export ").split("=", 1) for line in env_file.read_text().splitlines()
+        )
+        page = httpx.get(env["RAWG_BASE_URL"] + "/genres", params={"key": env["RAWG_API_KEY"]})
+        assert page.status_code == 200 and page.json()["count"] == 19
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert any("weed" in c.name() for c in children)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "export S3_ENDPOINT=" in out
+    assert not any(c.is_running() and c.status() != "zombie" for c in children)
