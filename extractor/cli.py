@@ -134,7 +134,13 @@ def extract(
             "retries": result.retries,
             "seconds": round(result.seconds, 3),
         }
-        log.info("partition committed", extra={**context, **summary})
+        log.info(
+            "partition committed: %d pages, %d records in %.1fs",
+            result.pages,
+            result.records,
+            result.seconds,
+            extra={**context, **summary},
+        )
         typer.echo(json.dumps(summary))
 
 

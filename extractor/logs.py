@@ -29,6 +29,7 @@ def setup_logging(secrets: Iterable[str], *, level: str = "INFO", json: bool | N
             JsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                datefmt="%Y-%m-%dT%H:%M:%S%z",
             )
         )
     else:
