@@ -3,15 +3,17 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The Snowflake emulator (fakesnow) pins another duckdb, so it lives in a venv of its own.
+SF_VENV := .venv-snowflake
 DATE ?= 2024-05-01
 ENDPOINTS ?= games genres platforms stores tags
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup test lint format demo sandbox bench ci clean
+.PHONY: help setup setup-snowflake test lint format demo sandbox bench ci clean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(BIN)/gmp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +23,15 @@ $(BIN)/gmp: pyproject.toml
 
 setup: $(BIN)/gmp ## Create .venv and install the project with its pinned dependencies
 
-test: setup ## Run the test suite (starts its own SeaweedFS and RAWG stand-in)
+$(SF_VENV)/bin/fakesnow: requirements-snowflake.txt
+	$(PYTHON) -m venv $(SF_VENV)
+	$(SF_VENV)/bin/pip install --quiet --upgrade pip
+	$(SF_VENV)/bin/pip install --quiet -r requirements-snowflake.txt
+	@touch $@
+
+setup-snowflake: $(SF_VENV)/bin/fakesnow ## Create .venv-snowflake with the Snowflake emulator the tests start
+
+test: setup setup-snowflake ## Run the test suite (starts its own SeaweedFS and RAWG stand-in)
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 lint: setup ## ruff (lint + format check) and mypy
@@ -49,4 +59,4 @@ ci: ## What CI runs: setup from scratch, then the tests
 	bash .ci/run
 
 clean: ## Remove the venv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(SF_VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
