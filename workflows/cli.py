@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from extractor import cli as extractor_cli
+from workflows import local, steps
 
 app = typer.Typer(
     name="gmp",
@@ -14,3 +15,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 extractor_cli.register(app)
+steps.register(app)
+local.register(app)

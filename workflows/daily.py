@@ -1,0 +1,98 @@
+"""WorkflowTemplate `game-market-daily`: validate → extract every endpoint (fan-out) → transform."""
+
+from __future__ import annotations
+
+import json
+
+from hera.workflows import DAG, Parameter, Task, WorkflowTemplate
+
+from extractor.endpoints import DEFAULT_ENDPOINTS
+from workflows import names
+from workflows.templates import (
+    DAILY_DEADLINE_S,
+    extractor_semaphore,
+    gmp_container,
+    outcome_container,
+    retry,
+    warehouse_mutex,
+    workflow_defaults,
+)
+
+DEFAULT_ENDPOINTS_JSON = json.dumps(list(DEFAULT_ENDPOINTS))
+RUN_DATE = "{{inputs.parameters.run_date}}"
+
+# Only `inputs.parameters` inside: the backfill calls the `daily` DAG by templateRef, and there
+# `workflow.parameters` would be the backfill's.
+with WorkflowTemplate(
+    name=names.DAILY_TEMPLATE,
+    entrypoint=names.DAILY_ENTRY,
+    arguments=[
+        Parameter(name="run_date", description="Partition date YYYY-MM-DD (UTC), in the past"),
+        Parameter(
+            name="endpoints",
+            value=DEFAULT_ENDPOINTS_JSON,
+            description="JSON list of endpoints to extract",
+        ),
+    ],
+    on_exit="exit-handler",
+    **workflow_defaults(DAILY_DEADLINE_S),
+) as daily:
+    validate = gmp_container(
+        "validate",
+        args=["validate", "--run-date", RUN_DATE, "--endpoints", "{{inputs.parameters.endpoints}}"],
+        inputs=["run_date", "endpoints"],
+        deadline_s=60,
+        retry_strategy=retry(2, backoff_s=5, max_backoff_s=30),
+    )
+    extract = gmp_container(
+        "extract",
+        args=["extract", "{{inputs.parameters.endpoint}}", "--run-date", RUN_DATE],
+        inputs=["endpoint", "run_date"],
+        secrets=names.EXTRACT_SECRETS,
+        cpu=("250m", "1"),
+        memory=("256Mi", "512Mi"),
+        deadline_s=3600,
+        # The extractor retries each request itself; these retries cover a pod that died.
+        retry_strategy=retry(3, backoff_s=30, max_backoff_s=600),
+        synchronization=extractor_semaphore(),
+    )
+    transform = gmp_container(
+        "transform",
+        image=names.DBT_IMAGE,
+        args=["transform", "--run-date", RUN_DATE],
+        inputs=["run_date"],
+        secrets=names.TRANSFORM_SECRETS,
+        # dbt writes its target/ and logs/ next to the project by default: the root is read-only.
+        env={"DBT_TARGET_PATH": "/tmp/dbt/target", "DBT_LOG_PATH": "/tmp/dbt/logs"},  # noqa: S108
+        cpu=("500m", "2"),
+        memory=("1Gi", "2Gi"),
+        deadline_s=3600,
+        retry_strategy=retry(2, backoff_s=60, max_backoff_s=600),
+        synchronization=warehouse_mutex(),
+    )
+    outcome_container(["--detail", "run_date={{workflow.parameters.run_date}}"])
+
+    # failFast off: one endpoint failing does not stop the others from landing their partition;
+    # transform still waits for every extract to succeed.
+    with DAG(
+        name=names.DAILY_ENTRY,
+        inputs=[
+            Parameter(name="run_date"),
+            Parameter(name="endpoints", default=DEFAULT_ENDPOINTS_JSON),
+        ],
+        fail_fast=False,
+    ):
+        checked = Task(
+            name="validate",
+            template=validate,
+            arguments={"run_date": RUN_DATE, "endpoints": "{{inputs.parameters.endpoints}}"},
+        )
+        extracted = Task(
+            name="extract",
+            template=extract,
+            arguments={"endpoint": "{{item}}", "run_date": RUN_DATE},
+            with_param="{{inputs.parameters.endpoints}}",
+        )
+        transformed = Task(name="transform", template=transform, arguments={"run_date": RUN_DATE})
+        checked >> extracted
+        extracted >> transformed

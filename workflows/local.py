@@ -1,0 +1,165 @@
+"""`gmp render`, `gmp run` and `gmp backfill`: write the Argo YAML, and run it on this machine."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from extractor.cli import cli_errors, known_secrets
+from workflows import names, render
+from workflows.runner import RunOptions, run_workflow
+from workflows.runner.report import ConsoleReporter, print_summary
+from workflows.runner.spec import Catalogue
+
+Manifests = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder of rendered YAML to execute (default: the Helm chart's files/, as committed)."
+    ),
+]
+FromCode = Annotated[
+    bool, typer.Option("--from-code", help="Render in memory from workflows/ instead of files/.")
+]
+Endpoints = Annotated[
+    str | None, typer.Option(help="Comma-separated endpoints (default: the template's list).")
+]
+LogDir = Annotated[
+    Path | None, typer.Option("--logs", help="Keep step logs here (default: a temp dir).")
+]
+BackoffScale = Annotated[
+    float, typer.Option(help="Multiply the templates' retry backoff (e.g. 0.01 in tests).", min=0)
+]
+Extractors = Annotated[
+    int,
+    typer.Option(
+        help="RAWG extractors at once across the run (the semaphore's ConfigMap value).", min=1
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]
+
+
+def render_cmd(
+    out: Annotated[Path, typer.Option(help="Write the YAML files here.")] = names.FILES_DIR,
+) -> None:
+    """Write the Argo YAML (daily and backfill WorkflowTemplates, CronWorkflow) into OUT.
+
+    The Helm chart's files/ holds the committed copy; a test fails when it differs from this.
+    """
+    with cli_errors():
+        for path in render.write(out):
+            typer.echo(str(path))
+
+
+def _catalogue(manifests: Path | None, from_code: bool) -> Catalogue:
+    if from_code:
+        source = None
+    elif manifests is not None:
+        source = manifests
+    elif names.FILES_DIR.is_dir():
+        source = names.FILES_DIR
+    else:  # an installed gmp without the repository: the same code renders the same YAML
+        typer.echo("gmp: no rendered files found; rendering from code", err=True)
+        source = None
+    return Catalogue.of(list(render.load(source).values()))
+
+
+def _endpoints_json(endpoints: str | None) -> dict[str, str]:
+    """The template takes a JSON list; validating the names is the first step's job."""
+    if endpoints is None:
+        return {}
+    return {"endpoints": json.dumps([e.strip() for e in endpoints.split(",") if e.strip()])}
+
+
+def _execute(
+    template: str,
+    arguments: dict[str, str],
+    *,
+    manifests: Path | None,
+    from_code: bool,
+    options: RunOptions,
+    as_json: bool,
+) -> None:
+    err = Console(stderr=True)
+    out = Console(soft_wrap=True)
+    with cli_errors():
+        catalogue = _catalogue(manifests, from_code)
+        with ConsoleReporter(err) as reporter:
+            result = run_workflow(catalogue, template, arguments, options, reporter)
+        print_summary(result, out, known_secrets(), as_json=as_json)
+        sys.stdout.flush()
+        raise typer.Exit(result.exit_code())
+
+
+def run(  # noqa: PLR0917 - typer: the signature is the command line
+    run_date: Annotated[str, typer.Option("--run-date", help="Partition date, YYYY-MM-DD (UTC).")],
+    endpoints: Endpoints = None,
+    manifests: Manifests = None,
+    from_code: FromCode = False,
+    logs: LogDir = None,
+    backoff_scale: BackoffScale = 1.0,
+    extractors: Extractors = names.EXTRACTOR_SEMAPHORE_DEFAULT,
+    as_json: AsJson = False,
+) -> None:
+    """Run the daily pipeline for RUN_DATE here, by executing the rendered WorkflowTemplate.
+
+    Every step (validate, one extract per endpoint in parallel, transform) runs as a local
+    `gmp` process with the env the pod would get; retries, deadlines and locks as rendered.
+    Exits 0, or with the failing step's code (2 bad input, 3 key refused, 4 quota), else 1.
+    """
+    _execute(
+        names.DAILY_TEMPLATE,
+        {"run_date": run_date, **_endpoints_json(endpoints)},
+        manifests=manifests,
+        from_code=from_code,
+        options=_options(logs, backoff_scale, extractors, None),
+        as_json=as_json,
+    )
+
+
+def backfill(  # noqa: PLR0917 - typer: the signature is the command line
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (UTC).")],
+    end: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD (UTC), inclusive.")],
+    parallelism: Annotated[
+        int | None, typer.Option(help="Days in flight at once (default: as rendered).", min=1)
+    ] = None,
+    endpoints: Endpoints = None,
+    manifests: Manifests = None,
+    from_code: FromCode = False,
+    logs: LogDir = None,
+    backoff_scale: BackoffScale = 1.0,
+    extractors: Extractors = names.EXTRACTOR_SEMAPHORE_DEFAULT,
+    as_json: AsJson = False,
+) -> None:
+    """Run the backfill from START to END here: the rendered backfill template, which runs the
+    daily DAG once per day, PARALLELISM days at a time."""
+    _execute(
+        names.BACKFILL_TEMPLATE,
+        {"start_date": start, "end_date": end, **_endpoints_json(endpoints)},
+        manifests=manifests,
+        from_code=from_code,
+        options=_options(logs, backoff_scale, extractors, parallelism),
+        as_json=as_json,
+    )
+
+
+def _options(
+    logs: Path | None, backoff_scale: float, extractors: int, parallelism: int | None
+) -> RunOptions:
+    key = f"{names.SYNC_CONFIG_MAP}/{names.EXTRACTOR_SEMAPHORE_KEY}"
+    return RunOptions(
+        log_dir=logs,
+        backoff_scale=backoff_scale,
+        semaphores={key: extractors},
+        parallelism=parallelism,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("render")(render_cmd)
+    app.command()(run)
+    app.command()(backfill)

@@ -1,0 +1,179 @@
+"""Builders shared by the Argo objects: hardened `gmp` container templates and workflow defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hera.workflows import (
+    ConfigMapEnvFrom,
+    Container,
+    EmptyDirVolume,
+    Env,
+    Parameter,
+    Resources,
+    RetryStrategy,
+    SecretEnv,
+)
+from hera.workflows.models import (
+    Backoff,
+    Capabilities,
+    ConfigMapKeySelector,
+    Metadata,
+    Mutex,
+    PodGC,
+    PodSecurityContext,
+    SeccompProfile,
+    SecurityContext,
+    SemaphoreRef,
+    Synchronization,
+    TTLStrategy,
+)
+from hera.workflows.models.io.k8s.apimachinery.pkg.api.resource import Quantity
+from hera.workflows.models.io.k8s.apimachinery.pkg.util.intstr import IntOrString
+
+from workflows import names
+
+GMP = "gmp"  # the images' entrypoint, and the console script a person runs locally
+UID = 10001  # the images' numeric non-root user
+TMP_MOUNT = "/tmp"  # noqa: S108 - the pod's only writable path: an emptyDir, not the host's /tmp
+
+# Whole-workflow limits: a daily run takes minutes; a stuck one must not hold the semaphore.
+DAILY_DEADLINE_S = 6 * 3600
+BACKFILL_DEADLINE_S = 7 * 24 * 3600
+TTL_AFTER_SUCCESS_S = 24 * 3600
+TTL_AFTER_FAILURE_S = 7 * 24 * 3600
+
+
+def retry_expression(no_retry: tuple[int, ...] = names.NO_RETRY_EXIT_CODES) -> str:
+    """Retry pod errors, and failures except the exit codes a retry cannot fix.
+
+    `gmp run` understands exactly this shape (see workflows.runner.retry).
+    """
+    codes = ", ".join(f'"{code}"' for code in no_retry)
+    return f'lastRetry.status == "Error" || lastRetry.exitCode not in [{codes}]'
+
+
+def retry(limit: int, *, backoff_s: int, max_backoff_s: int) -> RetryStrategy:
+    """`limit` retries after the first attempt, waits doubling from `backoff_s` up to a cap."""
+    return RetryStrategy(
+        limit=limit,
+        retry_policy="Always",
+        expression=retry_expression(),
+        backoff=Backoff(duration=f"{backoff_s}s", factor=IntOrString(2), cap=f"{max_backoff_s}s"),
+    )
+
+
+def pod_security_context() -> PodSecurityContext:
+    return PodSecurityContext(
+        run_as_non_root=True,
+        run_as_user=UID,
+        run_as_group=UID,
+        fs_group=UID,
+        seccomp_profile=SeccompProfile(type="RuntimeDefault"),
+    )
+
+
+def container_security_context() -> SecurityContext:
+    return SecurityContext(
+        run_as_non_root=True,
+        run_as_user=UID,
+        allow_privilege_escalation=False,
+        privileged=False,
+        read_only_root_filesystem=True,
+        capabilities=Capabilities(drop=["ALL"]),
+    )
+
+
+def workflow_defaults(deadline_s: int) -> dict[str, Any]:
+    """Spec fields every WorkflowTemplate shares (keyword arguments for WorkflowTemplate)."""
+    return {
+        "service_account_name": names.SERVICE_ACCOUNT,
+        "active_deadline_seconds": deadline_s,
+        "pod_gc": PodGC(strategy="OnPodSuccess", delete_delay_duration="10m"),
+        "ttl_strategy": TTLStrategy(
+            seconds_after_success=TTL_AFTER_SUCCESS_S, seconds_after_failure=TTL_AFTER_FAILURE_S
+        ),
+        "security_context": pod_security_context(),
+        "labels": {"app.kubernetes.io/part-of": names.PART_OF},
+        # Pods carry the label too, so a NetworkPolicy can select them.
+        "pod_metadata": Metadata(labels={"app.kubernetes.io/part-of": names.PART_OF}),
+    }
+
+
+def extractor_semaphore() -> Synchronization:
+    key = ConfigMapKeySelector(name=names.SYNC_CONFIG_MAP, key=names.EXTRACTOR_SEMAPHORE_KEY)
+    return Synchronization(semaphores=[SemaphoreRef(config_map_key_ref=key)])
+
+
+def warehouse_mutex() -> Synchronization:
+    return Synchronization(mutexes=[Mutex(name=names.WAREHOUSE_MUTEX)])
+
+
+def secret_env(keys: dict[str, bool]) -> list[SecretEnv]:
+    """Each secret key becomes the env var of the same name; never a literal value."""
+    return [
+        SecretEnv(name=key, secret_name=names.SECRET, secret_key=key, optional=optional or None)
+        for key, optional in keys.items()
+    ]
+
+
+def gmp_container(
+    name: str,
+    *,
+    args: list[str],
+    inputs: list[str],
+    image: str = names.EXTRACTOR_IMAGE,
+    secrets: dict[str, bool] | None = None,
+    env: dict[str, str] | None = None,
+    cpu: tuple[str, str] = ("100m", "1"),
+    memory: tuple[str, str] = ("128Mi", "256Mi"),
+    deadline_s: int = 300,
+    retry_strategy: RetryStrategy | None = None,
+    synchronization: Synchronization | None = None,
+) -> Container:
+    """A container template running `gmp ARGS` in a project image, locked down.
+
+    Settings come from the ConfigMap (envFrom), secrets one key at a time (secretKeyRef);
+    the root filesystem is read-only and /tmp is a per-pod emptyDir.
+    """
+    return Container(
+        name=name,
+        image=image,
+        command=[GMP],
+        args=args,
+        inputs=[Parameter(name=i) for i in inputs],
+        env=[
+            *[Env(name=k, value=v) for k, v in (env or {}).items()],
+            *secret_env(secrets or {}),
+        ]
+        or None,
+        env_from=[ConfigMapEnvFrom(name=names.CONFIG_MAP)],
+        resources=Resources(
+            cpu_request=cpu[0], cpu_limit=cpu[1], memory_request=memory[0], memory_limit=memory[1]
+        ),
+        security_context=container_security_context(),
+        volumes=[EmptyDirVolume(name="tmp", mount_path=TMP_MOUNT, size_limit=Quantity("1Gi"))],
+        active_deadline_seconds=deadline_s,
+        retry_strategy=retry_strategy,
+        synchronization=synchronization,
+    )
+
+
+def outcome_container(detail_args: list[str], inputs: list[str] | None = None) -> Container:
+    """The onExit handler: one clear line (JSON in the pod log) with the workflow's outcome."""
+    return gmp_container(
+        "exit-handler",
+        args=[
+            "outcome",
+            "--workflow",
+            "{{workflow.name}}",
+            "--status",
+            "{{workflow.status}}",
+            "--failures",
+            "{{workflow.failures}}",
+            *detail_args,
+        ],
+        inputs=inputs or [],
+        deadline_s=120,
+        retry_strategy=retry(2, backoff_s=5, max_backoff_s=30),
+    )
