@@ -26,7 +26,11 @@ def installed_version(helm: Path) -> str | None:
         return None
     try:
         out = subprocess.run(
-            [str(helm), "version", "--short"], capture_output=True, text=True, timeout=30
+            [str(helm), "version", "--short"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
     except OSError:
         return None
