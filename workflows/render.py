@@ -8,7 +8,12 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 from hera.workflows import CronWorkflow, WorkflowTemplate
 
+from extractor.errors import GmpError
 from workflows import names
+
+
+class RenderError(GmpError):
+    """The Hera definitions render objects that do not fit together."""
 
 
 def objects() -> dict[str, WorkflowTemplate | CronWorkflow]:
@@ -35,6 +40,12 @@ def render_all() -> dict[str, str]:
 
 
 def write(out_dir: Path = names.FILES_DIR) -> list[Path]:
+    """Write every file, after the semantic checks pass (nothing is written otherwise)."""
+    from workflows.checks import problems
+
+    found = problems([yaml.safe_load(text) for text in render_all().values()])
+    if found:
+        raise RenderError("the rendered objects are inconsistent:\n  " + "\n  ".join(found))
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for filename, text in render_all().items():

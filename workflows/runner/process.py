@@ -18,7 +18,8 @@ from typing import Any
 from workflows.runner.expr import substitute
 from workflows.runner.spec import SpecError
 
-LOCAL_COMMANDS = {"gmp": str(Path(sys.executable).with_name("gmp"))}
+# A container command → the local argv prefix that runs it (tests point `gmp` at a stand-in).
+LOCAL_COMMANDS: dict[str, list[str]] = {"gmp": [str(Path(sys.executable).with_name("gmp"))]}
 
 
 @dataclass
@@ -48,14 +49,17 @@ class MissingSecret(SpecError):
 
 
 def container_env(
-    container: dict[str, Any], scope: Mapping[str, Any], base: Mapping[str, str]
+    container: dict[str, Any],
+    scope: Mapping[str, Any],
+    base: Mapping[str, str],
+    mounts: Mapping[str, str],
 ) -> dict[str, str]:
     """`base` (the ConfigMap/envFrom analogue) plus the container's own env entries."""
     env = dict(base)
     for var in container.get("env", []) or []:
         name = var["name"]
         if "value" in var:
-            env[name] = substitute(str(var["value"]), scope)
+            env[name] = remap(substitute(str(var["value"]), scope), mounts)
             continue
         ref = (var.get("valueFrom") or {}).get("secretKeyRef")
         if ref is None:
@@ -141,9 +145,9 @@ def run_attempt(
         raise SpecError(f"template {template['name']!r}: only `gmp` containers run locally")
     workdir = log_path.parent
     mounts = empty_dirs(template, workdir)
-    argv = [LOCAL_COMMANDS[command[0]], *command[1:]]
+    argv = [*LOCAL_COMMANDS[command[0]], *command[1:]]
     argv += [remap(substitute(str(a), scope), mounts) for a in container.get("args", [])]
-    env = {k: remap(v, mounts) for k, v in container_env(container, scope, base_env).items()}
+    env = container_env(container, scope, base_env, mounts)
     started = time.monotonic()
     stdout_path = log_path.with_suffix(".stdout")
     with stdout_path.open("wb") as out, log_path.open("wb") as err:

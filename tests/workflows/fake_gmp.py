@@ -1,0 +1,64 @@
+"""A stand-in for `gmp` in runner tests: starts in milliseconds, records what it was asked to do.
+
+Every call appends one JSON line (argv, env subset, start/end times) to $FAKE_GMP_LOG.
+Commands: `dates --start A --end B`, `validate ...`, `extract NAME ...` (prints records),
+`transform ...`, `outcome ...`, `sleep S`, `exit CODE`, `flaky FILE N` (fails N times, then
+succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`.
+Environment knobs: FAKE_FAIL_EXTRACT=name (that extract exits 1), FAKE_SLEEP=seconds per step.
+"""
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+
+
+def main(argv):
+    started = time.time()
+    command = argv[0] if argv else ""
+    code, out = 0, ""
+    time.sleep(float(os.environ.get("FAKE_SLEEP", "0")))
+    if command == "dates":
+        start = dt.date.fromisoformat(argv[argv.index("--start") + 1])
+        end = dt.date.fromisoformat(argv[argv.index("--end") + 1])
+        days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+        out = json.dumps(days) if days else ""
+        code = 0 if days else 2
+    elif command == "validate":
+        code = 2 if "bad" in argv[argv.index("--run-date") + 1] else 0
+    elif command == "extract":
+        code = 1 if os.environ.get("FAKE_FAIL_EXTRACT") == argv[1] else 0
+        out = json.dumps({"endpoint": argv[1], "records": len(argv[1])}) if code == 0 else ""
+    elif command == "sleep":
+        time.sleep(float(argv[1]))
+    elif command == "exit":
+        code = int(argv[1])
+    elif command == "flaky":
+        path, times = argv[1], int(argv[2])
+        seen = 0
+        if os.path.exists(path):
+            with open(path) as f:
+                seen = int(f.read())
+        with open(path, "w") as f:
+            f.write(str(seen + 1))
+        code = 1 if seen < times else 0
+    elif command == "echo":
+        out = argv[1]
+    elif command == "env":
+        out = os.environ.get(argv[1], "<unset>")
+    elif command == "touch":
+        open(argv[1], "w").close()
+        out = argv[1]
+    if out:
+        print(out)
+    if code:
+        print(f"fake gmp: {command} failed with {code}", file=sys.stderr)
+    record = {"argv": argv, "start": started, "end": time.time(), "code": code}
+    with open(os.environ["FAKE_GMP_LOG"], "a") as log:
+        log.write(json.dumps(record) + "\n")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

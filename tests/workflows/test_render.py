@@ -1,0 +1,251 @@
+"""The rendered Argo YAML: committed copy up to date, valid for Argo v4's models, consistent."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hera.workflows.models import CronWorkflow, WorkflowTemplate
+
+from tests.conftest import CANARY_KEY, GMP
+from workflows import names, render
+from workflows.checks import problems
+from workflows.cron import YESTERDAY_FROM_SCHEDULE
+
+MODELS = {"WorkflowTemplate": WorkflowTemplate, "CronWorkflow": CronWorkflow}
+
+
+def test_committed_files_equal_what_the_code_renders() -> None:
+    for filename, text in render.render_all().items():
+        committed = names.FILES_DIR / filename
+        assert committed.exists(), f"{committed} missing: run `gmp render`"
+        assert committed.read_text(encoding="utf-8") == text, (
+            f"{committed} differs from the code: run `gmp render` and commit the result"
+        )
+    assert sorted(p.name for p in names.FILES_DIR.glob("*.yaml")) == sorted(
+        names.RENDERED_FILES.values()
+    )
+
+
+def test_gmp_render_writes_the_files(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [GMP, "render", "--out", str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    for filename, text in render.render_all().items():
+        assert (tmp_path / filename).read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize("key", sorted(names.RENDERED_FILES))
+def test_every_document_passes_heras_strict_models(rendered: dict[str, Any], key: str) -> None:
+    doc = rendered[key]
+    MODELS[doc["kind"]].model_validate(doc, strict=True, extra="forbid")
+
+
+def test_a_typo_fails_the_strict_models(rendered: dict[str, Any]) -> None:
+    doc = copy.deepcopy(rendered["daily"])
+    doc["spec"]["templates"][0]["retryStrategy"]["limitt"] = 3
+    with pytest.raises(ValueError, match="limitt"):
+        WorkflowTemplate.model_validate(doc, strict=True, extra="forbid")
+
+
+def test_the_rendered_objects_have_no_semantic_problem(rendered: dict[str, Any]) -> None:
+    assert problems(list(rendered.values())) == []
+
+
+def _template(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(t for t in doc["spec"]["templates"] if t["name"] == name)
+
+
+BREAKAGES = {
+    "unknown input": (
+        "daily",
+        lambda d: _template(d, "extract")["container"]["args"].__setitem__(
+            1, "{{inputs.parameters.endpiont}}"
+        ),
+        "endpiont}} names nothing declared",
+    ),
+    "workflow parameter in a templateRef'd template": (
+        "daily",
+        lambda d: _template(d, "transform")["container"]["args"].__setitem__(
+            2, "{{workflow.parameters.run_date}}"
+        ),
+        "workflow.parameters.run_date}} names nothing declared",
+    ),
+    "templateRef to a missing template": (
+        "backfill",
+        lambda d: _template(d, "backfill")["dag"]["tasks"][1]["templateRef"].__setitem__(
+            "template", "dayly"
+        ),
+        "does not resolve",
+    ),
+    "dependency on a missing task": (
+        "daily",
+        lambda d: _template(d, "daily")["dag"]["tasks"][2].__setitem__("depends", "extrakt"),
+        "not a task here",
+    ),
+    "dependency cycle": (
+        "daily",
+        lambda d: _template(d, "daily")["dag"]["tasks"][0].__setitem__("depends", "transform"),
+        "cycle",
+    ),
+    "output of a task not upstream": (
+        "backfill",
+        lambda d: _template(d, "backfill")["dag"]["tasks"][1].pop("depends"),
+        "tasks.dates.outputs.result}} names nothing declared",
+    ),
+    "missing argument": (
+        "daily",
+        lambda d: _template(d, "daily")["dag"]["tasks"][2]["arguments"]["parameters"].clear(),
+        "input 'run_date' of template 'transform' is not given",
+    ),
+    "retrying a bad-input exit": (
+        "daily",
+        lambda d: _template(d, "extract")["retryStrategy"].__setitem__(
+            "expression", 'lastRetry.status == "Error" || lastRetry.exitCode not in ["3"]'
+        ),
+        "the CLI contract says [2, 3]",
+    ),
+    "literal secret": (
+        "daily",
+        lambda d: _template(d, "extract")["container"]["env"].__setitem__(
+            0, {"name": "RAWG_API_KEY", "value": "abc"}
+        ),
+        "carries a literal value",
+    ),
+    "parallelism from a parameter": (
+        "backfill",
+        lambda d: _template(d, "backfill").__setitem__("parallelism", "{{inputs.parameters.p}}"),
+        "literal integer",
+    ),
+    "cron singular schedule": (
+        "cron",
+        lambda d: d["spec"].__setitem__("schedule", "0 3 * * *"),
+        "schedules",
+    ),
+    "cron argument not declared": (
+        "cron",
+        lambda d: d["spec"]["workflowSpec"]["arguments"]["parameters"][0].__setitem__(
+            "name", "day"
+        ),
+        "argument 'day' is not a parameter",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BREAKAGES))
+def test_the_checks_catch_a_broken_document(rendered: dict[str, Any], case: str) -> None:
+    key, breaking, expected = BREAKAGES[case]
+    docs = copy.deepcopy(rendered)
+    breaking(docs[key])
+    found = problems(list(docs.values()))
+    assert any(expected in line for line in found), found
+
+
+def test_no_secret_value_reaches_the_yaml(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "RAWG_API_KEY": CANARY_KEY,
+        "AWS_SECRET_ACCESS_KEY": CANARY_KEY + "aws",
+        "DBT_ENV_SECRET_SNOWFLAKE_PASSWORD": CANARY_KEY + "sf",
+    }
+    proc = subprocess.run(
+        [GMP, "render", "--out", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for path in tmp_path.glob("*.yaml"):
+        assert CANARY_KEY not in path.read_text()
+
+
+def test_secrets_come_only_from_the_named_secret(rendered: dict[str, Any]) -> None:
+    seen = set()
+    for doc in (rendered["daily"], rendered["backfill"]):
+        for template in doc["spec"]["templates"]:
+            for var in template.get("container", {}).get("env", []):
+                if var["name"] in names.SECRET_KEYS:
+                    ref = var["valueFrom"]["secretKeyRef"]
+                    assert (ref["name"], ref["key"]) == (names.SECRET, var["name"])
+                    assert ref.get("optional", False) == (var["name"] != "RAWG_API_KEY")
+                    seen.add(var["name"])
+    assert seen == set(names.SECRET_KEYS)
+
+
+def test_every_container_is_locked_down(rendered: dict[str, Any]) -> None:
+    for doc in (rendered["daily"], rendered["backfill"]):
+        spec = doc["spec"]
+        assert spec["serviceAccountName"] == names.SERVICE_ACCOUNT
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        assert {"podGC", "ttlStrategy", "activeDeadlineSeconds", "onExit"} <= set(spec)
+        for template in spec["templates"]:
+            if "container" not in template:
+                continue
+            container = template["container"]
+            context = container["securityContext"]
+            assert context["readOnlyRootFilesystem"] is True
+            assert context["allowPrivilegeEscalation"] is False
+            assert context["capabilities"] == {"drop": ["ALL"]}
+            assert set(container["resources"]) == {"requests", "limits"}
+            assert container["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
+            assert container["envFrom"] == [{"configMapRef": {"name": names.CONFIG_MAP}}]
+            assert container["image"] in (names.EXTRACTOR_IMAGE, names.DBT_IMAGE)
+            assert template["retryStrategy"]["backoff"]["duration"]
+
+
+def test_the_contract_names(rendered: dict[str, Any]) -> None:
+    daily, backfill, cron = rendered["daily"], rendered["backfill"], rendered["cron"]
+    assert daily["metadata"]["name"] == "game-market-daily"
+    assert daily["spec"]["entrypoint"] == "daily"
+    assert [p["name"] for p in _template(daily, "daily")["inputs"]["parameters"]] == [
+        "run_date",
+        "endpoints",
+    ]
+    assert yaml.safe_load(_template(daily, "daily")["inputs"]["parameters"][1]["default"]) == [
+        "games",
+        "genres",
+        "platforms",
+        "stores",
+        "tags",
+    ]
+    assert _template(daily, "extract")["synchronization"] == {
+        "semaphores": [
+            {"configMapKeyRef": {"name": "game-market-pipeline-sync", "key": "rawg-extractors"}}
+        ]
+    }
+    assert _template(daily, "transform")["synchronization"] == {
+        "mutexes": [{"name": "game-market-pipeline-dev-warehouse"}]
+    }
+    assert _template(daily, "transform")["container"]["image"] == "game-market-pipeline/dbt:0.1.0"
+    assert backfill["metadata"]["name"] == "game-market-backfill"
+    fan_out = _template(backfill, "backfill")
+    assert isinstance(fan_out["parallelism"], int)
+    day = fan_out["dag"]["tasks"][1]
+    assert day["templateRef"] == {"name": "game-market-daily", "template": "daily"}
+    assert day["withParam"] == "{{tasks.dates.outputs.result}}"
+    assert cron["kind"] == "CronWorkflow" and cron["metadata"]["name"] == "game-market-daily"
+    spec = cron["spec"]
+    assert spec["timezone"] == "UTC" and spec["concurrencyPolicy"] == "Forbid"
+    assert spec["startingDeadlineSeconds"] > 0 and spec["schedules"]
+    assert spec["workflowSpec"]["workflowTemplateRef"] == {"name": "game-market-daily"}
+    assert spec["workflowSpec"]["arguments"]["parameters"] == [
+        {"name": "run_date", "value": YESTERDAY_FROM_SCHEDULE}
+    ]
+    assert YESTERDAY_FROM_SCHEDULE == (
+        "{{=sprig.dateInZone('2006-01-02', sprig.dateModify('-24h', "
+        "sprig.toDate('2006-01-02T15:04:05Z07:00', workflow.scheduledTime)), 'UTC')}}"
+    )
+
+
+def test_retry_gives_up_on_the_exit_codes_the_cli_contract_says_cannot_be_fixed() -> None:
+    from extractor.errors import AuthRefused, QuotaExhausted, UpstreamError, UsageError
+
+    assert names.NO_RETRY_EXIT_CODES == (UsageError.exit_code, AuthRefused.exit_code) == (2, 3)
+    assert QuotaExhausted.exit_code not in names.NO_RETRY_EXIT_CODES
+    assert UpstreamError.exit_code not in names.NO_RETRY_EXIT_CODES

@@ -1,0 +1,94 @@
+"""The committed YAML itself, run by the local runner with a stand-in gmp: the wiring, fast."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.workflows.conftest import Fake, max_overlap
+from workflows import names
+
+DAILY_SET = ["games", "genres", "platforms", "stores", "tags"]
+
+
+def commands(fake: Fake) -> list[list[str]]:
+    return [c["argv"] for c in fake.calls()]
+
+
+def test_the_daily_template_validates_extracts_each_endpoint_then_transforms(
+    fake_gmp: Fake, rendered: dict[str, Any]
+) -> None:
+    docs = list(rendered.values())
+    result = fake_gmp.run(docs, names.DAILY_TEMPLATE, {"run_date": "2024-05-01"})
+    assert result.status == "Succeeded", [(s.name, s.status, s.message) for s in result.steps]
+    argv = commands(fake_gmp)
+    assert argv[0] == ["validate", "--run-date", "2024-05-01", "--endpoints", json.dumps(DAILY_SET)]
+    extracts = sorted(a for a in argv if a[0] == "extract")
+    assert extracts == sorted(["extract", e, "--run-date", "2024-05-01"] for e in DAILY_SET)
+    assert argv[-2] == ["transform", "--run-date", "2024-05-01"]
+    assert argv[-1][:5] == ["outcome", "--workflow", result.workflow, "--status", "Succeeded"]
+    assert "run_date=2024-05-01" in argv[-1]
+    calls = fake_gmp.calls()
+    last_extract = max(c["end"] for c in calls if c["argv"][0] == "extract")
+    assert calls[-2]["start"] >= last_extract
+    assert sum(s.records or 0 for s in result.steps) == sum(len(e) for e in DAILY_SET)
+
+
+def test_the_endpoints_parameter_narrows_the_fan_out(
+    fake_gmp: Fake, rendered: dict[str, Any]
+) -> None:
+    args = {"run_date": "2024-05-01", "endpoints": '["games", "publishers"]'}
+    assert fake_gmp.run(list(rendered.values()), names.DAILY_TEMPLATE, args).status == "Succeeded"
+    assert sorted(a[1] for a in commands(fake_gmp) if a[0] == "extract") == ["games", "publishers"]
+
+
+def test_a_bad_run_date_stops_at_the_first_step(fake_gmp: Fake, rendered: dict[str, Any]) -> None:
+    result = fake_gmp.run(list(rendered.values()), names.DAILY_TEMPLATE, {"run_date": "bad-date"})
+    assert result.status == "Failed" and result.exit_code() == 2
+    assert [a[0] for a in commands(fake_gmp)] == ["validate", "outcome"]  # exit 2: not retried
+    assert {s.name: s.status for s in result.steps} == {
+        "validate": "Failed",
+        "extract": "Omitted",
+        "transform": "Omitted",
+    }
+
+
+@pytest.mark.parametrize("parallelism", [1, 2])
+def test_the_backfill_runs_the_daily_dag_per_day_within_its_parallelism(
+    fake_gmp: Fake, rendered: dict[str, Any], monkeypatch: pytest.MonkeyPatch, parallelism: int
+) -> None:
+    monkeypatch.setenv("FAKE_SLEEP", "0.05")
+    args = {"start_date": "2024-05-01", "end_date": "2024-05-05", "endpoints": '["games", "tags"]'}
+    result = fake_gmp.run(
+        list(rendered.values()), names.BACKFILL_TEMPLATE, args, parallelism=parallelism
+    )
+    assert result.status == "Succeeded"
+    calls = fake_gmp.calls()
+    days = [f"2024-05-0{i}" for i in range(1, 6)]
+    assert calls[0]["argv"] == ["dates", "--start", "2024-05-01", "--end", "2024-05-05"]
+    transforms = [c for c in calls if c["argv"][0] == "transform"]
+    assert sorted(c["argv"][2] for c in transforms) == days
+    assert len([c for c in calls if c["argv"][0] == "extract"]) == 10
+    # A day is in flight from its validate's start to its transform's end.
+    spans = []
+    for day in days:
+        mine = [c for c in calls if day in c["argv"] and c["argv"][0] != "dates"]
+        spans.append({"start": min(c["start"] for c in mine), "end": max(c["end"] for c in mine)})
+    assert max_overlap(spans) <= parallelism
+    assert max_overlap(transforms) == 1  # the dev-warehouse mutex
+    assert calls[-1]["argv"][:5] == [
+        "outcome",
+        "--workflow",
+        result.workflow,
+        "--status",
+        "Succeeded",
+    ]
+
+
+def test_a_bad_range_fails_in_the_dates_step(fake_gmp: Fake, rendered: dict[str, Any]) -> None:
+    args = {"start_date": "2024-05-05", "end_date": "2024-05-01"}
+    result = fake_gmp.run(list(rendered.values()), names.BACKFILL_TEMPLATE, args)
+    assert result.status == "Failed" and result.exit_code() == 2
+    assert [a[0] for a in commands(fake_gmp)] == ["dates", "outcome"]

@@ -1,0 +1,382 @@
+"""The local runner's Argo semantics, on small WorkflowTemplates and a fast stand-in gmp."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.workflows.conftest import Fake, max_overlap
+from workflows.runner.spec import SpecError
+from workflows.templates import retry_expression
+
+RETRY = {
+    "limit": 2,
+    "retryPolicy": "Always",
+    "expression": retry_expression(),
+    "backoff": {"duration": "1s"},
+}
+
+
+def container(name: str, *args: str, inputs: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+    template: dict[str, Any] = {
+        "name": name,
+        "container": {"image": "x", "command": ["gmp"], "args": list(args)},
+    }
+    if inputs:
+        template["inputs"] = {"parameters": [{"name": i} for i in inputs]}
+    template.update(extra)
+    return template
+
+
+def workflow(
+    name: str, tasks: list[dict[str, Any]], *templates: dict[str, Any], **spec: Any
+) -> dict[str, Any]:
+    dag = {"name": "main", "dag": {"tasks": tasks}}
+    dag.update(spec.pop("dag_extra", {}))
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": name},
+        "spec": {"entrypoint": "main", "templates": [dag, *templates], **spec},
+    }
+
+
+def task(name: str, template: str, depends: str | None = None, **extra: Any) -> dict[str, Any]:
+    found = {"name": name, "template": template, **extra}
+    if depends:
+        found["depends"] = depends
+    return found
+
+
+def args(**values: str) -> dict[str, Any]:
+    return {"parameters": [{"name": k, "value": v} for k, v in values.items()]}
+
+
+def by_command(fake: Fake, command: str) -> list[dict[str, Any]]:
+    return [c for c in fake.calls() if c["argv"][0] == command]
+
+
+def test_dependency_order_with_a_concurrent_fan_out(fake_gmp: Fake) -> None:
+    doc = workflow(
+        "wf",
+        [
+            task("first", "echo"),
+            task(
+                "fan", "sleep", "first", withItems=["a", "b", "c"], arguments=args(what="{{item}}")
+            ),
+            task("last", "echo", "fan"),
+        ],
+        container("echo", "echo", "hi"),
+        container("sleep", "sleep", "0.5", inputs=("what",)),
+    )
+    result = fake_gmp.run([doc], "wf", {})
+    assert result.status == "Succeeded", result
+    calls = fake_gmp.calls()
+    first, *fan, last = calls
+    assert first["argv"][0] == "echo" and last["argv"][0] == "echo"
+    assert all(c["argv"][0] == "sleep" for c in fan) and len(fan) == 3
+    assert first["end"] <= min(c["start"] for c in fan)
+    assert max(c["end"] for c in fan) <= last["start"]
+    assert max_overlap(fan) >= 2, "the fan-out ran one item at a time"
+    assert [s.name for s in result.steps] == [
+        "first",
+        "fan(0:a)",
+        "fan(1:b)",
+        "fan(2:c)",
+        "last",
+    ] or sorted(s.name for s in result.steps) == sorted(
+        ["first", "fan(0:a)", "fan(1:b)", "fan(2:c)", "last"]
+    )
+
+
+def test_parallelism_caps_the_nodes_in_flight(fake_gmp: Fake) -> None:
+    doc = workflow(
+        "wf",
+        [task("fan", "sleep", withItems=list("abcde"), arguments=args(what="{{item}}"))],
+        container("sleep", "sleep", "0.3", inputs=("what",)),
+        dag_extra={"parallelism": 2},
+    )
+    result = fake_gmp.run([doc], "wf", {})
+    assert result.status == "Succeeded"
+    assert len(fake_gmp.calls()) == 5
+    assert max_overlap(fake_gmp.calls()) <= 2
+
+
+def test_the_run_can_override_the_entry_dags_parallelism(fake_gmp: Fake) -> None:
+    doc = workflow(
+        "wf",
+        [task("fan", "sleep", withItems=list("abcd"), arguments=args(what="{{item}}"))],
+        container("sleep", "sleep", "0.3", inputs=("what",)),
+        dag_extra={"parallelism": 4},
+    )
+    assert fake_gmp.run([doc], "wf", {}, parallelism=1).status == "Succeeded"
+    assert max_overlap(fake_gmp.calls()) == 1
+
+
+def test_a_mutex_serialises_and_a_semaphore_caps(fake_gmp: Fake) -> None:
+    mutex = {"mutexes": [{"name": "m"}]}
+    semaphore = {"semaphores": [{"configMapKeyRef": {"name": "cm", "key": "k"}}]}
+    doc = workflow(
+        "wf",
+        [
+            task("locked", "locked", withItems=list("abc"), arguments=args(what="{{item}}")),
+            task("capped", "capped", withItems=list("abcd"), arguments=args(what="{{item}}")),
+        ],
+        container("locked", "sleep", "0.2", inputs=("what",), synchronization=mutex),
+        container("capped", "sleep", "0.21", inputs=("what",), synchronization=semaphore),
+    )
+    result = fake_gmp.run([doc], "wf", {}, semaphores={"cm/k": 2})
+    assert result.status == "Succeeded"
+    calls = fake_gmp.calls()
+    assert max_overlap([c for c in calls if c["argv"][1] == "0.2"]) == 1
+    assert max_overlap([c for c in calls if c["argv"][1] == "0.21"]) <= 2
+
+
+def test_retries_follow_the_limit_and_skip_the_exit_codes_that_cannot_be_fixed(
+    fake_gmp: Fake, tmp_path: Path
+) -> None:
+    counter = tmp_path / "flaky"
+    doc = workflow(
+        "wf",
+        [task("flaky", "flaky"), task("bad", "bad"), task("down", "down")],
+        container("flaky", "flaky", str(counter), "2", retryStrategy=RETRY),
+        container("bad", "exit", "2", retryStrategy=RETRY),
+        container("down", "exit", "1", retryStrategy=RETRY),
+        dag_extra={
+            "dag": {
+                "failFast": False,
+                "tasks": [task("flaky", "flaky"), task("bad", "bad"), task("down", "down")],
+            }
+        },
+    )
+    result = fake_gmp.run([doc], "wf", {}, backoff_scale=0.01)
+    steps = {s.name: s for s in result.steps}
+    assert (steps["flaky"].status, steps["flaky"].attempts) == ("Succeeded", 3)
+    assert (steps["bad"].status, steps["bad"].attempts, steps["bad"].exit_code) == ("Failed", 1, 2)
+    assert "not retried" in steps["bad"].message
+    assert (steps["down"].status, steps["down"].attempts) == ("Failed", 3)
+    assert result.status == "Failed"
+    assert result.exit_code() == 2  # the contract code of the failing step wins over a generic 1
+
+
+def test_backoff_waits_grow_and_respect_the_cap(fake_gmp: Fake) -> None:
+    from workflows.runner.retry import RetryPolicy
+
+    policy = RetryPolicy.parse(
+        {**RETRY, "limit": 5, "backoff": {"duration": "10s", "factor": 2, "cap": "1m"}}
+    )
+    assert [policy.wait(n) for n in range(1, 6)] == [10, 20, 40, 60, 60]
+    assert policy.should_retry(5, 1) and not policy.should_retry(6, 1)
+    assert (
+        not policy.should_retry(1, 3) and policy.should_retry(1, 4) and policy.should_retry(1, None)
+    )
+
+
+def test_a_failure_omits_what_depends_on_it_and_the_exit_handler_hears_of_it(
+    fake_gmp: Fake,
+) -> None:
+    tasks = [
+        task("fan", "extract", withItems=["games", "tags"], arguments=args(endpoint="{{item}}")),
+        task("after", "echo", "fan"),
+    ]
+    doc = workflow(
+        "wf",
+        tasks,
+        container("extract", "extract", "{{inputs.parameters.endpoint}}", inputs=("endpoint",)),
+        container("echo", "echo", "never"),
+        container("bye", "echo", "{{workflow.status}} {{workflow.failures}}"),
+        onExit="bye",
+        dag_extra={"dag": {"failFast": False, "tasks": tasks}},
+    )
+    import os
+
+    os.environ["FAKE_FAIL_EXTRACT"] = "games"
+    try:
+        result = fake_gmp.run([doc], "wf", {})
+    finally:
+        del os.environ["FAKE_FAIL_EXTRACT"]
+    steps = {s.name: s for s in result.steps}
+    assert steps["fan(0:games)"].status == "Failed"
+    assert steps["fan(1:tags)"].status == "Succeeded"  # failFast off: the others still land
+    assert steps["after"].status == "Omitted"
+    assert result.status == "Failed"
+    said = [c for c in fake_gmp.calls() if c["argv"][0] == "echo"]
+    assert len(said) == 1 and said[0]["argv"][1].startswith("Failed [")
+    failures = json.loads(said[0]["argv"][1].removeprefix("Failed "))
+    assert [f["displayName"] for f in failures] == ["fan(0:games)"]
+    assert result.exit_handler is not None and result.exit_handler.status == "Succeeded"
+
+
+def test_fail_fast_stops_starting_new_nodes(fake_gmp: Fake) -> None:
+    doc = workflow(
+        "wf",
+        [
+            task("boom", "boom"),
+            task("fan", "sleep", withItems=list("abcdef"), arguments=args(what="{{item}}")),
+        ],
+        container("boom", "exit", "1"),
+        container("sleep", "sleep", "0.3", inputs=("what",)),
+        dag_extra={"parallelism": 2},
+    )
+    result = fake_gmp.run([doc], "wf", {})
+    assert result.status == "Failed"
+    assert len(by_command(fake_gmp, "sleep")) < 6
+    assert any(s.status == "Omitted" for s in result.steps)
+
+
+def test_template_ref_with_param_and_task_outputs(fake_gmp: Fake) -> None:
+    inner = workflow(
+        "inner",
+        [task("say", "say", arguments=args(word="{{inputs.parameters.day}}"))],
+        container("say", "echo", "{{inputs.parameters.word}}", inputs=("word",)),
+    )
+    inner["spec"]["templates"][0]["inputs"] = {"parameters": [{"name": "day"}]}
+    outer = workflow(
+        "outer",
+        [
+            task("dates", "dates"),
+            {
+                "name": "day",
+                "depends": "dates",
+                "templateRef": {"name": "inner", "template": "main"},
+                "withParam": "{{tasks.dates.outputs.result}}",
+                "arguments": args(day="{{item}}"),
+            },
+        ],
+        container(
+            "dates",
+            "dates",
+            "--start",
+            "{{workflow.parameters.a}}",
+            "--end",
+            "{{workflow.parameters.b}}",
+        ),
+        arguments={"parameters": [{"name": "a"}, {"name": "b", "value": "2024-01-03"}]},
+    )
+    result = fake_gmp.run([inner, outer], "outer", {"a": "2024-01-01"})
+    assert result.status == "Succeeded"
+    said = sorted(c["argv"][1] for c in by_command(fake_gmp, "echo"))
+    assert said == ["2024-01-01", "2024-01-02", "2024-01-03"]
+    assert "day(1:2024-01-02).say" in {s.name for s in result.steps}
+
+
+def test_missing_and_unknown_parameters_are_refused(fake_gmp: Fake) -> None:
+    doc = workflow(
+        "wf",
+        [task("t", "echo")],
+        container("echo", "echo", "x"),
+        arguments={"parameters": [{"name": "d"}]},
+    )
+    with pytest.raises(SpecError, match="'d' is required"):
+        fake_gmp.run([doc], "wf", {})
+    with pytest.raises(SpecError, match="unknown parameter"):
+        fake_gmp.run([doc], "wf", {"d": "1", "e": "2"})
+
+
+def test_secrets_come_from_local_variables_of_the_same_name_and_nothing_else_leaks(
+    fake_gmp: Fake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = {"name": "API_KEY", "valueFrom": {"secretKeyRef": {"name": "s", "key": "API_KEY"}}}
+    optional = {
+        "name": "OTHER",
+        "valueFrom": {"secretKeyRef": {"name": "s", "key": "OTHER", "optional": True}},
+    }
+    doc = workflow(
+        "wf",
+        [
+            task("with", "with"),
+            task("without", "without", "with"),
+            task("optional", "optional", "without"),
+        ],
+        container(
+            "with",
+            "env",
+            "API_KEY",
+            **{"container": {"command": ["gmp"], "args": ["env", "API_KEY"], "env": [secret]}},
+        ),
+        container("without", "env", "API_KEY"),
+        container(
+            "optional",
+            "env",
+            "OTHER",
+            **{"container": {"command": ["gmp"], "args": ["env", "OTHER"], "env": [optional]}},
+        ),
+    )
+    monkeypatch.setenv("API_KEY", "local-value")
+    monkeypatch.delenv("OTHER", raising=False)
+    assert fake_gmp.run([doc], "wf", {}).status == "Succeeded"
+    outputs = {c["argv"][1]: c for c in by_command(fake_gmp, "env")}
+    logs = sorted((fake_gmp.tmp / "logs").glob("*.stdout"))
+    printed = {p.name.split(".")[0]: p.read_text().strip() for p in logs}
+    assert printed == {"with": "local-value", "without": "<unset>", "optional": "<unset>"}
+    assert outputs
+
+
+def test_a_missing_required_secret_fails_the_step_without_retrying(
+    fake_gmp: Fake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = {"name": "API_KEY", "valueFrom": {"secretKeyRef": {"name": "s", "key": "API_KEY"}}}
+    doc = workflow(
+        "wf",
+        [task("t", "t")],
+        {
+            "name": "t",
+            "retryStrategy": RETRY,
+            "container": {"command": ["gmp"], "args": ["echo", "x"], "env": [secret]},
+        },
+    )
+    monkeypatch.delenv("API_KEY", raising=False)
+    result = fake_gmp.run([doc], "wf", {})
+    (step,) = result.steps
+    assert (step.status, step.attempts, step.exit_code) == ("Failed", 1, 2)
+    assert "set the environment variable API_KEY" in step.message
+    assert fake_gmp.calls() == []
+
+
+def test_an_empty_dir_is_a_fresh_local_directory_per_attempt(fake_gmp: Fake) -> None:
+    template = {
+        "name": "t",
+        "volumes": [{"name": "tmp", "emptyDir": {}}],
+        "container": {
+            "command": ["gmp"],
+            "args": ["touch", "/tmp/marker"],
+            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        },
+    }
+    doc = workflow("wf", [task("a", "t"), task("b", "t", "a")], template)
+    assert fake_gmp.run([doc], "wf", {}).status == "Succeeded"
+    paths = [c["argv"][1] for c in fake_gmp.calls()]
+    assert len(set(paths)) == 2
+    assert all(p.startswith(str(fake_gmp.tmp / "logs")) and Path(p).exists() for p in paths)
+
+
+def test_a_step_past_its_deadline_is_stopped(fake_gmp: Fake) -> None:
+    doc = workflow(
+        "wf", [task("t", "slow")], container("slow", "sleep", "30", activeDeadlineSeconds=1)
+    )
+    result = fake_gmp.run([doc], "wf", {})
+    (step,) = result.steps
+    assert step.status == "Failed" and "deadline" in step.message
+    assert step.seconds < 15
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ({"name": "t", "script": {"image": "x", "source": "print(1)"}}, "only container and dag"),
+        (container("t", "echo", "{{=sprig.now()}}"), "not supported locally"),
+        (
+            {"name": "t", "container": {"command": ["bash"], "args": ["-c", "id"]}},
+            "only `gmp` containers",
+        ),
+    ],
+)
+def test_what_the_runner_does_not_do_is_refused_clearly(
+    fake_gmp: Fake, template: dict[str, Any], message: str
+) -> None:
+    doc = workflow("wf", [task("t", "t")], template)
+    with pytest.raises(SpecError, match=message):
+        fake_gmp.run([doc], "wf", {})

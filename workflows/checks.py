@@ -1,0 +1,226 @@
+"""Argo semantics no schema checks: names resolve, parameters are declared, DAGs are acyclic.
+
+`problems(docs)` lists what is wrong with a set of rendered documents (empty = fine). `gmp render`
+refuses to write documents with problems; the tests run it on the committed files too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from workflows import names
+from workflows.runner.dag import dependencies, topological
+from workflows.runner.expr import variables
+from workflows.runner.retry import no_retry_codes
+from workflows.runner.spec import SpecError
+
+Doc = dict[str, Any]
+EXIT_ONLY = {"workflow.status", "workflow.failures"}
+_SECRETISH = re.compile(r"(KEY|SECRET|PASSWORD|TOKEN)", re.IGNORECASE)
+_EXPR_VARIABLE = re.compile(r"\bworkflow\.[A-Za-z_.]+")
+
+
+def strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from strings(value)
+
+
+def declared(params: list[Doc] | None) -> dict[str, Doc]:
+    return {p["name"]: p for p in params or []}
+
+
+class Checker:
+    def __init__(self, docs: list[Doc]) -> None:
+        self.docs = docs
+        self.templates = {d["metadata"]["name"]: d for d in docs if d["kind"] == "WorkflowTemplate"}
+        self.found: list[str] = []
+
+    def problem(self, where: str, what: str) -> None:
+        self.found.append(f"{where}: {what}")
+
+    def template(self, wt: str, name: str) -> Doc | None:
+        doc = self.templates.get(wt)
+        for template in (doc or {}).get("spec", {}).get("templates", []):
+            if template["name"] == name:
+                return template  # type: ignore[no-any-return]
+        return None
+
+    def referenced(self) -> set[tuple[str, str]]:
+        """(WorkflowTemplate, template) pairs some task reaches through templateRef."""
+        refs = set()
+        for doc in self.templates.values():
+            for template in doc["spec"].get("templates", []):
+                for task in template.get("dag", {}).get("tasks", []):
+                    if "templateRef" in task:
+                        refs.add((task["templateRef"]["name"], task["templateRef"]["template"]))
+        # Whatever a referenced DAG calls by plain `template` runs there too.
+        pending = list(refs)
+        while pending:
+            wt, name = pending.pop()
+            for task in (self.template(wt, name) or {}).get("dag", {}).get("tasks", []):
+                if "template" in task and (wt, task["template"]) not in refs:
+                    refs.add((wt, task["template"]))
+                    pending.append((wt, task["template"]))
+        return refs
+
+    def run(self) -> list[str]:
+        referenced = self.referenced()
+        for name, doc in self.templates.items():
+            self.check_workflow_template(name, doc, referenced)
+        for doc in self.docs:
+            if doc["kind"] == "CronWorkflow":
+                self.check_cron(doc)
+        return self.found
+
+    def check_workflow_template(
+        self, name: str, doc: Doc, referenced: set[tuple[str, str]]
+    ) -> None:
+        spec = doc["spec"]
+        for field in ("entrypoint", "onExit"):
+            if field in spec and self.template(name, spec[field]) is None:
+                self.problem(name, f"{field} {spec[field]!r} names no template")
+        arguments = declared((spec.get("arguments") or {}).get("parameters"))
+        for template in spec.get("templates", []):
+            where = f"{name}/{template['name']}"
+            allowed = {"workflow.name"} | {
+                f"inputs.parameters.{p}"
+                for p in declared((template.get("inputs") or {}).get("parameters"))
+            }
+            if (name, template["name"]) not in referenced:
+                allowed |= {f"workflow.parameters.{p}" for p in arguments}
+            if template["name"] == spec.get("onExit"):
+                allowed |= EXIT_ONLY
+            if "dag" in template:
+                self.check_dag(name, template, allowed)
+            else:
+                self.check_names(where, template, allowed)
+            if "container" in template:
+                self.check_container(where, template)
+            if "parallelism" in template and not isinstance(template["parallelism"], int):
+                self.problem(where, "parallelism must be a literal integer (Argo v4)")
+
+    def check_names(self, where: str, node: Any, allowed: set[str]) -> None:
+        for text in strings(node):
+            for variable in variables(text):
+                if variable not in allowed:
+                    self.problem(where, f"{{{{{variable}}}}} names nothing declared there")
+
+    def check_dag(self, wt: str, template: Doc, allowed: set[str]) -> None:
+        where = f"{wt}/{template['name']}"
+        tasks = {t["name"]: t for t in template["dag"]["tasks"]}
+        try:
+            topological(list(tasks.values()))
+        except SpecError as exc:
+            self.problem(where, str(exc))
+            return
+        for task in tasks.values():
+            here = f"{where}/{task['name']}"
+            scope = set(allowed)
+            if "withItems" in task or "withParam" in task:
+                scope |= {"item"} | {f"item.{k}" for k in self.item_keys(task)}
+            for upstream in self.upstream(tasks, task["name"]):
+                fanned = "withItems" in tasks[upstream] or "withParam" in tasks[upstream]
+                if not fanned:
+                    scope.add(f"tasks.{upstream}.outputs.result")
+            self.check_names(here, {k: v for k, v in task.items() if k != "withParam"}, scope)
+            self.check_names(here, task.get("withParam", ""), scope - {"item"})
+            self.check_call(wt, here, task)
+
+    @staticmethod
+    def item_keys(task: Doc) -> set[str]:
+        return {k for item in task.get("withItems", []) if isinstance(item, dict) for k in item}
+
+    @staticmethod
+    def upstream(tasks: dict[str, Doc], name: str) -> set[str]:
+        seen: set[str] = set()
+        pending = dependencies(tasks[name])
+        while pending:
+            current = pending.pop()
+            if current not in seen:
+                seen.add(current)
+                pending += dependencies(tasks[current])
+        return seen
+
+    def check_call(self, wt: str, where: str, task: Doc) -> None:
+        if "templateRef" in task:
+            ref = task["templateRef"]
+            target = self.template(ref["name"], ref["template"])
+            label = f"templateRef {ref['name']}/{ref['template']}"
+        else:
+            target = self.template(wt, task.get("template", ""))
+            label = f"template {task.get('template')!r}"
+        if target is None:
+            self.problem(where, f"{label} does not resolve")
+            return
+        given = declared((task.get("arguments") or {}).get("parameters"))
+        inputs = declared((target.get("inputs") or {}).get("parameters"))
+        for extra in sorted(set(given) - set(inputs)):
+            self.problem(where, f"argument {extra!r} is not an input of {label}")
+        for name, param in inputs.items():
+            if name not in given and "default" not in param and "value" not in param:
+                self.problem(where, f"input {name!r} of {label} is not given")
+
+    def check_container(self, where: str, template: Doc) -> None:
+        container = template["container"]
+        strategy = template.get("retryStrategy")
+        if not strategy:
+            self.problem(where, "no retryStrategy")
+        else:
+            try:
+                codes = no_retry_codes(strategy.get("expression", ""))
+            except SpecError as exc:
+                self.problem(where, str(exc))
+            else:
+                if set(codes) != set(names.NO_RETRY_EXIT_CODES):
+                    self.problem(
+                        where,
+                        f"retry gives up on exit codes {sorted(codes)}, the CLI contract says "
+                        f"{sorted(names.NO_RETRY_EXIT_CODES)}",
+                    )
+        if "activeDeadlineSeconds" not in template:
+            self.problem(where, "no activeDeadlineSeconds")
+        for var in container.get("env", []) or []:
+            ref = (var.get("valueFrom") or {}).get("secretKeyRef")
+            secretish = var["name"] in names.SECRET_KEYS or _SECRETISH.search(var["name"])
+            if "value" in var and secretish:
+                self.problem(where, f"env {var['name']} carries a literal value: use secretKeyRef")
+            if ref and (ref["name"] != names.SECRET or ref["key"] not in names.SECRET_KEYS):
+                self.problem(where, f"env {var['name']} reads an unknown secret {ref}")
+
+    def check_cron(self, doc: Doc) -> None:
+        where = f"CronWorkflow {doc['metadata']['name']}"
+        spec = doc["spec"]
+        if "schedule" in spec or not spec.get("schedules"):
+            self.problem(where, "Argo v4 wants `schedules` (a list), not `schedule`")
+        workflow = spec.get("workflowSpec", {})
+        ref = (workflow.get("workflowTemplateRef") or {}).get("name", "")
+        target = self.templates.get(ref)
+        if target is None:
+            self.problem(where, f"workflowTemplateRef {ref!r} does not resolve")
+            return
+        wanted = declared((target["spec"].get("arguments") or {}).get("parameters"))
+        given = declared((workflow.get("arguments") or {}).get("parameters"))
+        for extra in sorted(set(given) - set(wanted)):
+            self.problem(where, f"argument {extra!r} is not a parameter of {ref}")
+        for name, param in wanted.items():
+            if name not in given and "value" not in param:
+                self.problem(where, f"parameter {name!r} of {ref} is not given")
+        for text in strings(given):
+            for variable in variables(text):
+                used = _EXPR_VARIABLE.findall(variable) if variable.startswith("=") else [variable]
+                for name in used:
+                    if name not in ("workflow.scheduledTime", "workflow.name"):
+                        self.problem(where, f"{name} is not available to a cron-created run")
+
+
+def problems(docs: list[Doc]) -> list[str]:
+    """What is wrong with these rendered documents, one line each (empty: nothing found)."""
+    return Checker(docs).run()
