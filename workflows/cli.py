@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from extractor import cli as extractor_cli
-from workflows import local, steps
+from workflows import local, steps, submit
 
 app = typer.Typer(
     name="gmp",
@@ -17,3 +17,4 @@ app = typer.Typer(
 extractor_cli.register(app)
 steps.register(app)
 local.register(app)
+submit.register(app)
