@@ -6,13 +6,17 @@ stage is a file:// mirror of it, standing in for the s3:// stage of prod.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 
 import pytest
 
+from extractor.lake import Lake
+from extractor.settings import LakeSettings
 from tests.conftest import Gmp
 from tests.warehouse.prod.emulator import EmulatorDbt, SnowflakeEmulator
+from workflows.raw_load import raw_partitions, sync_command
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("snowflake-emulator")]
 
@@ -67,9 +71,13 @@ def test_load_is_exact_idempotent_and_sees_only_commits(
 
     dbt = emulator_dbt(client=gmp.client, bucket=gmp.s3.bucket, prefix=gmp.prefix)
     dbt.mirror.refresh()
-    out = sync(
-        dbt, ("games", D1, True), ("games", D2, True), ("games", D3, False), ("genres", D1, True)
-    )
+    # What `gmp transform` asks for: every (endpoint, day), committed or not, from the lake.
+    lake = Lake(LakeSettings(**gmp.env))  # type: ignore[arg-type]
+    days = [dt.date.fromisoformat(d) for d in (D1, D2, D3)]
+    partitions = raw_partitions(lake, days, ["games", "genres"])
+    committed = {(p["endpoint"], p["run_date"]) for p in partitions if p["committed"]}
+    assert committed == {("games", D1), ("games", D2), ("genres", D1)}
+    out = dbt.ok(*sync_command(partitions))
     assert out.count("records loaded") == 3
 
     expected = {D1: lake_state(gmp, "games", D1), D2: lake_state(gmp, "games", D2)}
