@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml  # type: ignore[import-untyped]
-from hera.workflows import CronWorkflow, WorkflowTemplate
 
 from extractor.errors import GmpError
 from workflows import names
+
+if TYPE_CHECKING:  # hera is imported only when rendering: every pod's `gmp` starts faster
+    from hera.workflows import CronWorkflow, WorkflowTemplate
 
 
 class RenderError(GmpError):

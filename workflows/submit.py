@@ -11,17 +11,18 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
-from hera.workflows import Parameter, Workflow
-from hera.workflows.models import WorkflowTemplateRef
 
 from extractor.cli import cli_errors
 from extractor.dates import parse_range, parse_run_date
 from extractor.errors import GmpError, UsageError
 from workflows import names
 from workflows.steps import endpoint_names
+
+if TYPE_CHECKING:  # hera loads only when submitting: `gmp` starts faster for every other command
+    from hera.workflows import Workflow
 
 DEFAULT_NAMESPACE = "game-market"  # the namespace the README and `make kind-*` use
 DONE = ("Succeeded", "Failed", "Error")
@@ -53,6 +54,9 @@ class Cluster:
 
 def build_workflow(template: str, arguments: dict[str, str], namespace: str) -> Workflow:
     """A Workflow running the installed WorkflowTemplate with these parameters; no secret in it."""
+    from hera.workflows import Parameter, Workflow
+    from hera.workflows.models import WorkflowTemplateRef
+
     return Workflow(
         generate_name=f"{template}-",
         namespace=namespace,
