@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 # The Snowflake emulator (fakesnow) pins another duckdb, so it lives in a venv of its own.
 SF_VENV := .venv-snowflake
 DATE ?= 2024-05-01
+# The demo keeps its lake, warehouse and step logs here (git ignores .sandbox/).
+DEMO_DIR ?= .sandbox/demo
 ENDPOINTS ?= games genres platforms stores tags
 
 .DEFAULT_GOAL := help
@@ -49,10 +51,12 @@ format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-demo: setup ## Offline demo: start the sandbox, extract every daily endpoint for DATE (default 2024-05-01)
-	$(BIN)/gmp sandbox -- bash -c 'set -e; \
-	  for e in $(ENDPOINTS); do $(BIN)/gmp extract $$e --run-date $(DATE); done; \
-	  $(BIN)/gmp status --run-date $(DATE) --endpoints $$(echo $(ENDPOINTS) | tr " " ,)'
+demo: setup ## Offline demo: sandbox -> `gmp run --run-date DATE` (extract + dbt) -> warehouse numbers -> stop
+	$(BIN)/gmp sandbox --dir $(DEMO_DIR) -- bash -c 'set -e; \
+	  $(BIN)/gmp run --run-date $(DATE) --endpoints $$(echo $(ENDPOINTS) | tr " " ,) \
+	    --logs $(DEMO_DIR)/logs/$(DATE); echo; \
+	  $(BIN)/python -m workflows.headline --run-date $(DATE)'
+	@echo "The sandbox is stopped; the warehouse file stays: $(DEMO_DIR)/warehouse.duckdb"
 
 sandbox: setup ## Start the offline stack in the foreground and print its env (Ctrl-C stops it)
 	$(BIN)/gmp sandbox
