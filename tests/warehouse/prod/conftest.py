@@ -29,11 +29,15 @@ def emulator_database(request: pytest.FixtureRequest) -> str:
 def emulator_dbt(
     tmp_path: Path, snowflake_emulator: SnowflakeEmulator, emulator_database: str
 ) -> Callable[..., EmulatorDbt]:
-    """dbt on the `emulator` target, its stage a file:// mirror of one lake prefix."""
+    """dbt on the `emulator` target; with a lake, its stage is a file:// mirror of that prefix."""
 
-    def make(*, client: object, bucket: str, prefix: str, **env: str) -> EmulatorDbt:
-        mirror = LakeMirror(client, bucket, prefix, tmp_path / "lake-mirror")
-        mirror.dest.mkdir(exist_ok=True)
+    def make(
+        *, client: object = None, bucket: str = "", prefix: str = "", **env: str
+    ) -> EmulatorDbt:
+        mirror = None
+        if client is not None:
+            mirror = LakeMirror(client, bucket, prefix, tmp_path / "lake-mirror")
+            mirror.dest.mkdir(exist_ok=True)
         base = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),

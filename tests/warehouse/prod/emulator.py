@@ -166,7 +166,7 @@ class EmulatorDbt:
 
     env: dict[str, str]
     work: Path
-    mirror: LakeMirror
+    mirror: LakeMirror | None = None
     runs: list[DbtResult] = field(default_factory=list)
 
     def __call__(self, *args: str, timeout: float = 240) -> DbtResult:
@@ -184,7 +184,7 @@ class EmulatorDbt:
             cwd=self.work,
             env={
                 **self.env,
-                "GMP_RAW_STAGE_URL": self.mirror.url,
+                **({"GMP_RAW_STAGE_URL": self.mirror.url} if self.mirror else {}),
                 "DBT_TARGET_PATH": str(self.work / "target"),
                 "DBT_LOG_PATH": str(self.work / "logs"),
             },
