@@ -13,7 +13,7 @@ ENDPOINTS ?= games genres platforms stores tags
 .DEFAULT_GOAL := help
 
 .PHONY: help setup setup-snowflake test lint format demo sandbox bench ci clean \
-	images kind-up kind-load kind-deploy kind-submit kind-backfill kind-e2e kind-down helm-lint
+	images images-test kind-up kind-load kind-deploy kind-submit kind-backfill kind-e2e kind-down helm-lint
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -88,6 +88,9 @@ ARGO := argo --context $(KCTX) -n $(NAMESPACE)
 images: ## Build the extractor and dbt images (CONTAINER=podman works too)
 	$(CONTAINER) build -f images/extractor/Dockerfile -t $(EXTRACTOR_IMAGE) .
 	$(CONTAINER) build -f images/dbt/Dockerfile -t $(DBT_IMAGE) .
+
+images-test: setup ## Smoke-test both images with podman on a local Debian base: gmp --help, a real extract
+	bash scripts/images_smoke.sh
 
 kind-up: ## Create the kind cluster, install Argo Workflows ARGO_VERSION, create NAMESPACE
 	kind get clusters | grep -qx '$(KIND_CLUSTER)' || \
