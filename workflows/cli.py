@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from extractor import cli as extractor_cli
-from workflows import local, steps, submit
+from workflows import local, steps, submit, transform
 
 app = typer.Typer(
     name="gmp",
@@ -18,3 +18,4 @@ extractor_cli.register(app)
 steps.register(app)
 local.register(app)
 submit.register(app)
+transform.register(app)

@@ -1,0 +1,32 @@
+{#- Helpers shared by the staging models: the items of an endpoint's pages, the columns every
+    RAWG taxonomy object carries, and the one-row-per-entity rule. -#}
+
+{% macro rawg_items(endpoint) -%}
+    {#- One row per item of `results`: run_date, page_key, item_index (0-based), item. -#}
+    (
+        select
+            pages.run_date,
+            pages.page_key,
+            {{ json_element_index('results') }} as item_index,
+            {{ json_element('results') }} as item
+        from {{ raw_pages(endpoint) }} as pages
+        {{ json_array_elements(json_get('pages.page', 'results'), 'results') }}
+    )
+{%- endmacro %}
+
+
+{% macro rawg_taxonomy_columns(expr) -%}
+    {#- name, slug, games_count, image_background: every genre/platform/store/tag/company/person
+        object has them, in a snapshot and embedded in a game alike. -#}
+    {{ json_value(expr, 'name', 'text') }} as name,
+        {{ json_value(expr, 'slug', 'text') }} as slug,
+        {{ json_value(expr, 'games_count', 'int') }} as games_count,
+        {{ json_value(expr, 'image_background', 'text') }} as image_background
+{%- endmacro %}
+
+
+{% macro one_row_per(columns, order_by) -%}
+    {#- Keep one row per `columns`: RAWG can serve an item twice while data moves under the
+        pages; the one served last (latest page, last position) wins. -#}
+    qualify row_number() over (partition by {{ columns }} order by {{ order_by }}) = 1
+{%- endmacro %}

@@ -1,0 +1,27 @@
+-- One row per game per run_date per tag: the tags a game listed on that day (both languages).
+with
+
+games as (
+    select game_id, run_date, tags
+    from {{ ref('stg_rawg__games') }}
+    where {{ in_built_range('run_date') }}
+),
+
+unnested as (
+    select
+        games.game_id,
+        games.run_date,
+        {{ json_value(json_element('tag'), 'id', 'int') }} as tag_id,
+        {{ rawg_taxonomy_columns(json_element('tag')) }},
+        {{ json_value(json_element('tag'), 'language', 'text') }} as language,
+        {{ json_element_index('tag') }} as list_position
+    from games
+    {{ json_array_elements(parse_json('games.tags'), 'tag') }}
+),
+
+final as (
+    select * from unnested
+    {{ one_row_per('game_id, run_date, tag_id', 'list_position') }}
+)
+
+select * from final

@@ -1,0 +1,23 @@
+-- One row per game and genre, for the game's latest state (see dim_games).
+{{ config(
+    replace_key='game_id',
+    run_date_column='last_seen_run_date',
+    replace_stale_against='dim_games',
+) }}
+
+with
+
+{{ games_to_bridge() }},
+
+final as (
+    select
+        genres.game_id,
+        genres.genre_id,
+        genres.run_date as last_seen_run_date
+    from {{ ref('int_game_genres') }} as genres
+    inner join games_to_bridge
+        on genres.game_id = games_to_bridge.game_id
+        and genres.run_date = games_to_bridge.last_seen_run_date
+)
+
+select * from final

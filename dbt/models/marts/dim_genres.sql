@@ -1,0 +1,25 @@
+-- One row per genre ever seen, in a /genres snapshot or embedded in a game: its latest known
+-- attributes (a snapshot wins over game embeds of the same day).
+{{ config(replace_key='genre_id', run_date_column='last_seen_run_date') }}
+
+{%- set columns = [
+    'genre_id', 'name', 'slug', 'games_count', 'image_background', 'last_seen_run_date',
+] %}
+
+with
+
+observations as (
+    select {{ columns[:-1] | join(', ') }}, run_date as last_seen_run_date, 0 as observation_rank
+    from {{ ref('stg_rawg__genres') }}
+    union all
+    select {{ columns[:-1] | join(', ') }}, run_date as last_seen_run_date, 1 as observation_rank
+    from {{ ref('int_game_genres') }}
+),
+
+{{ latest_state('observations', 'genre_id', columns, 'games_count desc, name, slug, image_background') }},
+
+final as (
+    select {{ columns | join(', ') }} from latest
+)
+
+select * from final

@@ -1,0 +1,23 @@
+-- One row per publisher per run_date: the /publishers snapshot taken that day.
+with
+
+source as (
+    select * from {{ rawg_items('publishers') }}
+),
+
+renamed as (
+    select
+        {{ json_value('item', 'id', 'int') }} as publisher_id,
+        run_date,
+        {{ rawg_taxonomy_columns('item') }},
+        page_key,
+        item_index
+    from source
+),
+
+final as (
+    select * from renamed
+    {{ one_row_per('run_date, publisher_id', 'page_key desc, item_index desc') }}
+)
+
+select * from final
