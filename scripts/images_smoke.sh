@@ -2,7 +2,8 @@
 # Smoke-test both images with no registry: build them with podman on a Debian base made here
 # (debootstrap + podman import, passed as PYTHON_IMAGE), then, as the pods run them (uid 10001,
 # read-only root, /tmp the only writable path): `gmp --help` in both, and a real
-# `gmp extract games` from the extractor image against the offline sandbox, checked from outside.
+# `gmp extract games` from the extractor image against the offline sandbox, checked from outside;
+# then the chart's own pods (dev lake, bucket Job, RAWG stand-in) run as the chart renders them.
 # Needs root, podman, runc and debootstrap (Debian: apt-get install podman runc debootstrap uidmap).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,4 +60,57 @@ echo "images-smoke: gmp extract games --run-date $DATE inside the extractor imag
   "$@" "${env_args[@]}" '"$EXTRACTOR"' extract games --run-date '"$DATE"'
   .venv/bin/gmp status --run-date '"$DATE"' --endpoints games
 ' images-smoke "${RUN[@]}"
+echo "images-smoke: the chart's own pods (kind values), their rendered commands, in these images"
+# Dev lake, bucket Job and RAWG stand-in run exactly as helm renders them; ports are mapped to
+# free loopback ports, then the extractor loads a day into that lake and DuckDB (dbt image,
+# httpfs from the wheel) reads it back.
+.venv/bin/helm template gmp helm/game-market-pipeline -f helm/game-market-pipeline/ci/kind-values.yaml \
+  | .venv/bin/python -c '
+import json, sys, yaml
+out = {}
+for doc in yaml.safe_load_all(sys.stdin):
+    if doc and doc["kind"] in ("Deployment", "Job"):
+        c = doc["spec"]["template"]["spec"]["containers"][0]
+        out[doc["metadata"]["name"]] = c["command"] + c.get("args", [])
+json.dump(out, open(sys.argv[1], "w"))
+' "$WORK/pods.json"
+pod() { .venv/bin/python -c 'import json, sys; print("\0".join(json.load(open(sys.argv[1]))[sys.argv[2]]), end="")' "$WORK/pods.json" "$1"; }
+free_port() { .venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+mapfile -d '' LAKE_CMD < <(pod game-market-pipeline-devlake)
+mapfile -d '' STANDIN_CMD < <(pod game-market-pipeline-rawg-standin)
+mapfile -d '' BUCKET_CMD < <(pod game-market-pipeline-devlake-bucket)
+S3_PORT=$(free_port); RAWG_PORT=$(free_port)
+LAKE_NAME=gmp-smoke-lake-$$; STANDIN_NAME=gmp-smoke-standin-$$
+cleanup() { "${PODMAN[@]}" rm -f -t 5 "$LAKE_NAME" "$STANDIN_NAME" > /dev/null 2>&1 || true; }
+trap cleanup EXIT
+rm -rf "$WORK/lake" && mkdir -p "$WORK/lake" && chown 10001:10001 "$WORK/lake"
+POD_RUN=("${PODMAN[@]}" run -d --runtime runc "${LIMITS[@]}" --network slirp4netns
+         --read-only --user 10001:10001 --tmpfs /tmp:rw,size=256m,mode=1777)
+CREDS=(-e AWS_ACCESS_KEY_ID=smoke -e AWS_SECRET_ACCESS_KEY=smoke-secret-for-this-run-only)
+"${POD_RUN[@]}" --name "$LAKE_NAME" -p "127.0.0.1:$S3_PORT:8333" -v "$WORK/lake:/data" "${CREDS[@]}" \
+  --entrypoint "${LAKE_CMD[0]}" "$EXTRACTOR" "${LAKE_CMD[@]:1}" > /dev/null
+"${POD_RUN[@]}" --name "$STANDIN_NAME" -p "127.0.0.1:$RAWG_PORT:8080" \
+  --entrypoint "${STANDIN_CMD[0]}" "$EXTRACTOR" "${STANDIN_CMD[@]:1}" > /dev/null
+LAKE_ENV=(-e LAKE_BUCKET=gmp-lake -e "S3_ENDPOINT=http://127.0.0.1:$S3_PORT" "${CREDS[@]}")
+"${RUN[@]}" "${LAKE_ENV[@]}" --entrypoint "${BUCKET_CMD[0]}" "$EXTRACTOR" "${BUCKET_CMD[@]:1}"
+"${RUN[@]}" "${LAKE_ENV[@]}" --entrypoint "${BUCKET_CMD[0]}" "$EXTRACTOR" "${BUCKET_CMD[@]:1}"  # idempotent
+for _ in $(seq 30); do curl -sf "http://127.0.0.1:$RAWG_PORT/_standin/health" > /dev/null && break; sleep 1; done
+"${RUN[@]}" "${LAKE_ENV[@]}" -e RAWG_API_KEY=any -e "RAWG_BASE_URL=http://127.0.0.1:$RAWG_PORT/api" \
+  "$EXTRACTOR" extract genres --run-date "$DATE" 2> /dev/null
+cat > "$WORK/read_lake.py" <<'PY'
+import glob, os, duckdb
+ext = glob.glob("/opt/gmp/lib/python3*/site-packages/duckdb_extension_httpfs/extensions/*/httpfs.duckdb_extension")[0]
+con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+con.execute(f"load '{ext}'")
+con.execute(
+    "create secret lake (type s3, key_id 'smoke', secret 'smoke-secret-for-this-run-only', "
+    f"endpoint '127.0.0.1:{os.environ['S3_PORT']}', url_style 'path', use_ssl false)"
+)
+glob_ = f"s3://gmp-lake/raw/rawg/genres/run_date={os.environ['RUN_DATE']}/page-*.json"
+rows = con.sql(f"select count(*) from read_json_auto('{glob_}')").fetchone()[0]
+assert rows >= 1, rows
+print(f"duckdb (dbt image) read {rows} page(s) of genres from the dev lake through httpfs")
+PY
+"${RUN[@]}" -e "S3_PORT=$S3_PORT" -e "RUN_DATE=$DATE" -v "$WORK/read_lake.py:/smoke/read_lake.py:ro" \
+  --entrypoint python "$DBT" /smoke/read_lake.py
 echo "images-smoke: OK"
