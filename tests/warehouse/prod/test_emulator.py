@@ -18,8 +18,6 @@ import yaml
 
 from tests.warehouse.prod.emulator import DBT, DBT_PROJECT, SnowflakeEmulator
 
-pytestmark = pytest.mark.xdist_group("snowflake-emulator")
-
 
 def test_unsupported_statement_is_a_prompt_sql_error_and_the_session_survives(
     snowflake_emulator: SnowflakeEmulator, emulator_database: str

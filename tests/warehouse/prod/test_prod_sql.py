@@ -13,12 +13,9 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 import sqlglot
 
 from tests.warehouse.prod.emulator import EmulatorDbt
-
-pytestmark = pytest.mark.xdist_group("snowflake-emulator")
 
 MARTS = {
     "dim_games",
