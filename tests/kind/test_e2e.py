@@ -61,7 +61,8 @@ def submit(template: str, *params: str) -> dict[str, object]:
     for p in params:
         args += ["-p", p]
     proc = argo(*args, timeout=1800)
-    name = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    # `-o name` prints the name first; `--wait` then adds "<name> <phase> at <time>" lines.
+    name = proc.stdout.split()[0] if proc.stdout.split() else ""
     assert name, f"argo submit printed no workflow name:\n{proc.stdout}\n{proc.stderr}"
     got = argo("get", name, "-o", "json")
     assert got.returncode == 0, got.stderr
