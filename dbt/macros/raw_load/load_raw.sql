@@ -47,13 +47,10 @@
         {%- do checked.append((endpoint, run_date, partition.get('committed', true))) -%}
     {%- endfor -%}
     {% do raw_load_prepare(checked | map(attribute=0) | unique | list) %}
-    {%- for endpoint, run_date, committed in checked -%}
-        {%- if committed -%}
-            {% do raw_load_one(endpoint, run_date, force) %}
-        {%- else -%}
-            {% do raw_load_remove(endpoint, run_date) %}
-        {%- endif -%}
+    {%- for endpoint, run_date, committed in checked if committed -%}
+        {% do raw_load_one(endpoint, run_date, force) %}
     {%- endfor -%}
+    {% do raw_load_remove(checked | rejectattr(2) | list) %}
 {%- endmacro %}
 
 
@@ -205,16 +202,18 @@
     {% do run_query('create or replace transient table ' ~ scratch ~ ' (doc variant)') %}
     {% do run_query(raw_load_copy_file_sql(scratch, endpoint, run_date, '_manifest.json')) %}
     {%- set manifest = run_query(
-        'select doc:finished_at::varchar, doc:page_count::number, doc:record_count::number'
-        ~ ' from ' ~ scratch) -%}
+        'select doc:finished_at::varchar, doc:page_count::number, doc:record_count::number,'
+        ~ ' doc:pages from ' ~ scratch) -%}
     {%- if manifest.rows | length != 1 -%}
         {% do run_query('drop table if exists ' ~ scratch) %}
         {{ exceptions.raise_compiler_error(endpoint ~ " " ~ run_date ~ ": no committed manifest in the lake; not loaded") }}
     {%- endif -%}
     {%- set finished_at, page_count, record_count = manifest.rows[0][0], manifest.rows[0][1] | int, manifest.rows[0][2] | int -%}
-    {%- set keys = run_query(
-        'select page.value:key::varchar from ' ~ scratch ~ ', lateral flatten(input => doc:pages) as page'
-        ~ ' order by 1').columns[0].values() | list -%}
+    {%- set keys = [] -%}
+    {%- for page in fromjson(manifest.rows[0][3]) -%}
+        {%- do keys.append(page['key']) -%}
+    {%- endfor -%}
+    {%- set keys = keys | sort -%}
     {%- if keys | length != page_count -%}
         {{ exceptions.raise_compiler_error(endpoint ~ " " ~ run_date ~ ": the manifest lists "
             ~ keys | length ~ " pages but says page_count " ~ page_count) }}
@@ -258,10 +257,21 @@
 {%- endmacro %}
 
 
-{% macro raw_load_remove(endpoint, run_date) -%}
-    {%- set where = "run_date = to_date('" ~ run_date ~ "')" -%}
+{% macro raw_load_remove(partitions) -%}
+    {#- Partitions without a commit in the lake: out of the raw tables and the ledger, in one
+        transaction (nothing to do, nothing sent). -#}
+    {%- if partitions | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set by_endpoint = {} -%}
+    {%- for endpoint, run_date, committed in partitions -%}
+        {%- do by_endpoint.setdefault(endpoint, []).append("to_date('" ~ run_date ~ "')") -%}
+    {%- endfor -%}
     {% do run_query('begin') %}
-    {% do run_query('delete from ' ~ raw_load_table(endpoint) ~ ' where ' ~ where) %}
-    {% do run_query('delete from ' ~ raw_load_table('_raw_loads') ~ " where endpoint = '" ~ endpoint ~ "' and " ~ where) %}
+    {%- for endpoint, days in by_endpoint.items() -%}
+        {% do run_query('delete from ' ~ raw_load_table(endpoint) ~ ' where run_date in (' ~ days | join(', ') ~ ')') %}
+        {% do run_query('delete from ' ~ raw_load_table('_raw_loads') ~ " where endpoint = '" ~ endpoint
+            ~ "' and run_date in (" ~ days | join(', ') ~ ')') %}
+    {%- endfor -%}
     {% do run_query('commit') %}
 {%- endmacro %}
