@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -10,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
+import orjson
 import stamina
 
 from extractor.errors import AuthRefused, QuotaExhausted, UpstreamError
@@ -180,11 +180,11 @@ def _read_page(response: httpx.Response, path: str, page: int) -> Page:
     if status != 200:
         raise UpstreamError(f"RAWG answered HTTP {status} for {path} page {page}")
     try:
-        data = json.loads(body)
+        data = orjson.loads(body)
         count, results = int(data["count"]), data["results"]
         if not isinstance(results, list):
             raise TypeError("results is not a list")
-    except (ValueError, KeyError, TypeError):
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         raise RetryableError("the body is not a RAWG page (truncated or not JSON)") from None
     return Page(page, body, count, len(results), data.get("next") is not None)
 

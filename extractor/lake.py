@@ -100,6 +100,15 @@ class Lake:
             for item in page.get("Contents", []):
                 yield item["Key"]
 
+    def exists(self, key: str) -> bool:
+        try:
+            self._s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
     def get(self, key: str) -> bytes:
         body: bytes = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         return body
@@ -131,12 +140,16 @@ class Lake:
 
 
 class PartitionWriter:
-    """Stages a partition's pages, then commits them in one step that ends with the manifest.
+    """Writes a partition's pages, then commits them in one step that ends with the manifest.
 
-    Pages go to a staging prefix first, so a run that fails half-way leaves the partition's
-    previous commit untouched. Commit: drop the old manifest, copy the staged pages into place,
-    delete pages the new run did not produce, write the new manifest, clear the staging area.
-    A crash inside commit leaves no manifest: the partition is invisible until a re-run.
+    A partition with no commit yet (the daily and backfill case) is written in place: there is
+    nothing to protect, and readers ignore it until the manifest appears. A partition that is
+    already committed is re-run through a staging prefix instead, so a run that fails half-way
+    leaves the previous commit untouched — an old day cannot always be fetched again as it was
+    (RAWG moves a game to the day it was last updated). Commit: drop the old manifest, copy the
+    staged pages into place, delete pages the new run did not produce, write the new manifest,
+    clear the staging area. A crash inside commit leaves no manifest: the partition is invisible
+    until a re-run, which finds the staged pages gone or cleared and starts again.
     """
 
     def __init__(self, lake: Lake, endpoint: str, run_date: dt.date, *, threads: int) -> None:
@@ -144,29 +157,42 @@ class PartitionWriter:
         self._final = lake.partition_prefix(endpoint, run_date)
         self._staging = lake.staging_prefix(endpoint, run_date)
         self._threads = threads
+        self._target = self._staging
+
+    @property
+    def staged(self) -> bool:
+        return self._target == self._staging
 
     def begin(self) -> None:
-        """Clear what an earlier, interrupted run may have staged."""
-        self._lake.delete(list(self._lake.keys(self._staging)))
+        """Clear what an interrupted run may have staged; choose where pages go."""
+        self._clear_staging()
+        committed = self._lake.exists(self._final + MANIFEST)
+        self._target = self._staging if committed else self._final
 
     def abort(self) -> None:
-        """Best effort: a failed run leaves no staged pages behind (a re-run clears them too)."""
+        """Best effort: a failed run leaves nothing behind (a re-run would clear it too)."""
         with contextlib.suppress(Exception):  # the original failure is what the user must see
-            self.begin()
+            self._clear_staging()
+            if not self.staged:  # written in place, and nothing was committed there before
+                self._lake.delete(list(self._lake.keys(self._final)))
 
     def put_page(self, number: int, body: bytes, records: int) -> PageEntry:
         name = page_name(number)
-        self._lake.put(self._staging + name, body)
+        self._lake.put(self._target + name, body)
         return PageEntry(self._final + name, len(body), hashlib.sha256(body).hexdigest(), records)
 
     def commit(self, manifest: dict[str, Any], pages: list[PageEntry]) -> None:
         lake, final = self._lake, self._final
-        lake.delete([final + MANIFEST])
         names = [p.key.removeprefix(final) for p in pages]
-        with ThreadPoolExecutor(self._threads) as pool:
-            list(pool.map(lambda n: lake.copy(self._staging + n, final + n), names))
-        wanted = {final + n for n in names}
-        lake.delete([k for k in lake.keys(final) if k not in wanted and k != final + MANIFEST])
+        if self.staged:
+            lake.delete([final + MANIFEST])
+            with ThreadPoolExecutor(self._threads) as pool:
+                list(pool.map(lambda n: lake.copy(self._staging + n, final + n), names))
+        wanted = {final + n for n in names} | {final + MANIFEST}
+        lake.delete([k for k in lake.keys(final) if k not in wanted])
         body = {**manifest, "pages": [asdict(p) for p in pages]}
         lake.put(final + MANIFEST, json.dumps(body, indent=2, sort_keys=True).encode() + b"\n")
-        lake.delete(list(lake.keys(self._staging)))
+        self._clear_staging()
+
+    def _clear_staging(self) -> None:
+        self._lake.delete(list(self._lake.keys(self._staging)))
