@@ -1,4 +1,4 @@
-"""WorkflowTemplate `game-market-backfill`: list the days, then run the daily DAG for each one."""
+"""WorkflowTemplate `game-market-backfill`: list the days, run the daily DAG for each, build."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from workflows.templates import (
     gmp_container,
     outcome_container,
     retry,
+    transform_container,
     workflow_defaults,
 )
 
@@ -46,6 +47,20 @@ with WorkflowTemplate(
         deadline_s=60,
         retry_strategy=retry(2, backoff_s=5, max_backoff_s=30),
     )
+    # One dbt build for the whole range once every day is in the lake: per-day builds would queue
+    # on the warehouse mutex and re-parse the project once per day.
+    transform = transform_container(
+        "transform-range",
+        args=[
+            "transform",
+            "--start",
+            "{{inputs.parameters.start_date}}",
+            "--end",
+            "{{inputs.parameters.end_date}}",
+        ],
+        inputs=["start_date", "end_date"],
+        deadline_s=6 * 3600,
+    )
     outcome_container(
         [
             "--detail",
@@ -76,7 +91,20 @@ with WorkflowTemplate(
         days = Task(
             name="day",
             template_ref=TemplateRef(name=names.DAILY_TEMPLATE, template=names.DAILY_ENTRY),
-            arguments={"run_date": "{{item}}", "endpoints": "{{inputs.parameters.endpoints}}"},
+            arguments={
+                "run_date": "{{item}}",
+                "endpoints": "{{inputs.parameters.endpoints}}",
+                "transform": "false",
+            },
             with_param="{{tasks.dates.outputs.result}}",
         )
+        built = Task(
+            name="transform",
+            template=transform,
+            arguments={
+                "start_date": "{{inputs.parameters.start_date}}",
+                "end_date": "{{inputs.parameters.end_date}}",
+            },
+        )
         listed >> days
+        days >> built

@@ -14,7 +14,7 @@ from workflows.templates import (
     gmp_container,
     outcome_container,
     retry,
-    warehouse_mutex,
+    transform_container,
     workflow_defaults,
 )
 
@@ -56,29 +56,23 @@ with WorkflowTemplate(
         retry_strategy=retry(3, backoff_s=30, max_backoff_s=600),
         synchronization=extractor_semaphore(),
     )
-    transform = gmp_container(
+    transform = transform_container(
         "transform",
-        image=names.DBT_IMAGE,
         args=["transform", "--run-date", RUN_DATE],
         inputs=["run_date"],
-        secrets=names.TRANSFORM_SECRETS,
-        # dbt writes its target/ and logs/ next to the project by default: the root is read-only.
-        env={"DBT_TARGET_PATH": "/tmp/dbt/target", "DBT_LOG_PATH": "/tmp/dbt/logs"},  # noqa: S108
-        cpu=("500m", "2"),
-        memory=("1Gi", "2Gi"),
         deadline_s=3600,
-        retry_strategy=retry(2, backoff_s=60, max_backoff_s=600),
-        synchronization=warehouse_mutex(),
     )
     outcome_container(["--detail", "run_date={{workflow.parameters.run_date}}"])
 
     # failFast off: one endpoint failing does not stop the others from landing their partition;
-    # transform still waits for every extract to succeed.
+    # transform still waits for every extract to succeed. `transform: "false"` is how the backfill
+    # extracts its days through this very DAG and then builds the warehouse once for the range.
     with DAG(
         name=names.DAILY_ENTRY,
         inputs=[
             Parameter(name="run_date"),
             Parameter(name="endpoints", default=DEFAULT_ENDPOINTS_JSON),
+            Parameter(name="transform", default="true", enum=["true", "false"]),
         ],
         fail_fast=False,
     ):
@@ -93,6 +87,11 @@ with WorkflowTemplate(
             arguments={"endpoint": "{{item}}", "run_date": RUN_DATE},
             with_param="{{inputs.parameters.endpoints}}",
         )
-        transformed = Task(name="transform", template=transform, arguments={"run_date": RUN_DATE})
+        transformed = Task(
+            name="transform",
+            template=transform,
+            arguments={"run_date": RUN_DATE},
+            when="{{inputs.parameters.transform}} == true",
+        )
         checked >> extracted
         extracted >> transformed

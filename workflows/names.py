@@ -14,7 +14,8 @@
 | mutex: one transform at a time (DuckDB) | `game-market-pipeline-dev-warehouse` |
 | rendered YAML, written by `gmp render` | `helm/game-market-pipeline/files/` |
 
-The daily DAG takes inputs `run_date` and `endpoints` (a JSON list). The ConfigMap carries
+The daily DAG takes inputs `run_date`, `endpoints` (a JSON list) and `transform` (`"true"`; the
+backfill passes `"false"` and builds the range once at the end). The ConfigMap carries
 LAKE_BUCKET, LAKE_PREFIX, S3_ENDPOINT, RAWG_BASE_URL, DBT_TARGET, DUCKDB_PATH, SNOWFLAKE_* and
 GMP_*. Per environment, Helm rewrites image registries/tags and may set the backfill template's
 `parallelism`, the CronWorkflow's `schedules`/`timezone`/`suspend`, resources and the namespace.

@@ -159,6 +159,26 @@ def gmp_container(
     )
 
 
+def transform_container(
+    name: str, *, args: list[str], inputs: list[str], deadline_s: int
+) -> Container:
+    """`gmp transform ...` in the dbt image: one writer at a time on the dev warehouse."""
+    return gmp_container(
+        name,
+        image=names.DBT_IMAGE,
+        args=args,
+        inputs=inputs,
+        secrets=names.TRANSFORM_SECRETS,
+        # dbt writes its target/ and logs/ next to the project by default: the root is read-only.
+        env={"DBT_TARGET_PATH": f"{TMP_MOUNT}/dbt/target", "DBT_LOG_PATH": f"{TMP_MOUNT}/dbt/logs"},
+        cpu=("500m", "2"),
+        memory=("1Gi", "2Gi"),
+        deadline_s=deadline_s,
+        retry_strategy=retry(2, backoff_s=60, max_backoff_s=600),
+        synchronization=warehouse_mutex(),
+    )
+
+
 def outcome_container(detail_args: list[str], inputs: list[str] | None = None) -> Container:
     """The onExit handler: one clear line (JSON in the pod log) with the workflow's outcome."""
     return gmp_container(

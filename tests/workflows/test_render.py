@@ -206,6 +206,7 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
     assert [p["name"] for p in _template(daily, "daily")["inputs"]["parameters"]] == [
         "run_date",
         "endpoints",
+        "transform",
     ]
     assert yaml.safe_load(_template(daily, "daily")["inputs"]["parameters"][1]["default"]) == [
         "games",
@@ -226,9 +227,16 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
     assert backfill["metadata"]["name"] == "game-market-backfill"
     fan_out = _template(backfill, "backfill")
     assert isinstance(fan_out["parallelism"], int)
-    day = fan_out["dag"]["tasks"][1]
+    dates, day, transform = fan_out["dag"]["tasks"]
+    assert dates["template"] == "dates"
     assert day["templateRef"] == {"name": "game-market-daily", "template": "daily"}
     assert day["withParam"] == "{{tasks.dates.outputs.result}}"
+    assert {"name": "transform", "value": "false"} in day["arguments"]["parameters"]
+    assert (transform["template"], transform["depends"]) == ("transform-range", "day")
+    assert (
+        _template(daily, "daily")["dag"]["tasks"][2]["when"]
+        == "{{inputs.parameters.transform}} == true"
+    )
     assert cron["kind"] == "CronWorkflow" and cron["metadata"]["name"] == "game-market-daily"
     spec = cron["spec"]
     assert spec["timezone"] == "UTC" and spec["concurrencyPolicy"] == "Forbid"

@@ -380,3 +380,23 @@ def test_what_the_runner_does_not_do_is_refused_clearly(
     doc = workflow("wf", [task("t", "t")], template)
     with pytest.raises(SpecError, match=message):
         fake_gmp.run([doc], "wf", {})
+
+
+def test_a_false_when_skips_a_task_and_what_follows_still_runs(fake_gmp: Fake) -> None:
+    doc = workflow(
+        "wf",
+        [
+            task("maybe", "echo", when="{{workflow.parameters.go}} == true"),
+            task("surely", "echo", when="{{workflow.parameters.go}} != true"),
+            task("after", "echo", "maybe"),
+        ],
+        container("echo", "echo", "x"),
+        arguments={"parameters": [{"name": "go", "value": "false"}]},
+    )
+    result = fake_gmp.run([doc], "wf", {})
+    assert result.status == "Succeeded"
+    assert {s.name: s.status for s in result.steps} == {
+        "maybe": "Skipped",
+        "surely": "Succeeded",
+        "after": "Succeeded",
+    }

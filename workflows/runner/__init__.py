@@ -4,13 +4,14 @@ It is NOT a general Argo engine. It executes what this project renders, and refu
 else with a clear error: WorkflowTemplates whose templates are `container`s running `gmp` or
 `dag`s; parameters (`arguments`, `inputs`, defaults), `{{inputs.parameters.x}}`,
 `{{workflow.parameters.x}}`, `{{workflow.name|status|failures}}`, `{{item}}`,
-`{{tasks.x.outputs.result}}`; `withItems`/`withParam`; `templateRef`; `depends` (task names joined
-by `&&`) and `dependencies`; `failFast`; template `parallelism`; `retryStrategy` (limit, backoff,
-and the project's exit-code expression); `activeDeadlineSeconds`; semaphores and mutexes (as local
-locks); `onExit`. A container's `gmp` becomes the `gmp` next to this Python; its env is this
-process's env (what the ConfigMap's `envFrom` gives a pod) minus every Secret key the manifests
-mention, plus its own `env` (a `secretKeyRef` takes the local variable of the same name); an
-emptyDir mount becomes a fresh local directory per attempt.
+`{{tasks.x.outputs.result}}`; `withItems`/`withParam`; `templateRef`; `depends` (task names
+joined by `&&`) and `dependencies`; `when` (`a == b`, `a != b`); `failFast`; template
+`parallelism`; `retryStrategy` (limit, backoff, and the project's exit-code expression);
+`activeDeadlineSeconds`; semaphores and mutexes (as local locks); `onExit`. A container's `gmp`
+becomes the `gmp` next to this Python; its env is this process's env (what the ConfigMap's
+`envFrom` gives a pod) minus every Secret key the manifests mention, plus its own `env` (a
+`secretKeyRef` takes the local variable of the same name); an emptyDir mount becomes a fresh
+local directory per attempt.
 """
 
 from workflows.runner.engine import RunOptions, RunResult, run_workflow

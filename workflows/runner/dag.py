@@ -38,6 +38,7 @@ class TaskState:
     failed: int = 0
     dropped: int = 0  # queued nodes never started (failFast)
     omitted: bool = False  # never expanded: a dependency failed
+    skipped: bool = False  # its `when` was false: counts as done for the tasks after it
     outputs: list[str] = field(default_factory=list)
 
 
@@ -93,6 +94,16 @@ def items(task: dict[str, Any], scope: dict[str, Any]) -> list[Any] | None:
     return None
 
 
+def condition(text: str) -> bool:
+    """A `when` after substitution: `a == b` or `a != b` on plain words, nothing fancier."""
+    for operator in ("==", "!="):
+        left, found, right = text.partition(operator)
+        if found and operator not in right:
+            same = left.strip().strip("'\"") == right.strip().strip("'\"")
+            return same if operator == "==" else not same
+    raise SpecError(f"when {text!r}: only `a == b` or `a != b` run locally")
+
+
 def label(item: Any) -> str:
     return item if isinstance(item, str) else json.dumps(item, sort_keys=True)
 
@@ -105,7 +116,7 @@ class DagRun:
         template: dict[str, Any],
         scope: dict[str, Any],
         prefix: str,
-        on_omitted: Callable[[str, str], None],
+        on_not_run: Callable[[str, str, str], None],
     ) -> None:
         self.tasks = {t["name"]: t for t in template["dag"]["tasks"]}
         self.waiting = topological(list(self.tasks.values()))
@@ -114,7 +125,7 @@ class DagRun:
         self.limit = int(template.get("parallelism") or MAX_WORKERS)
         self.scope = scope
         self.prefix = prefix
-        self.on_omitted = on_omitted
+        self.on_not_run = on_not_run
         self.states = {name: TaskState() for name in self.tasks}
         self.queue: list[tuple[str, Unit]] = []
 
@@ -124,6 +135,8 @@ class DagRun:
             return "waiting"
         if state.omitted:
             return "omitted"
+        if state.skipped:
+            return "succeeded"
         if state.finished + state.dropped < state.units:
             return "running"
         return "failed" if state.failed or state.dropped else "succeeded"
@@ -150,7 +163,14 @@ class DagRun:
             ):
                 self.states[name].omitted = True
                 why = "a task it depends on failed" if needs else "failFast: a task failed"
-                self.on_omitted(self.prefix + name, why)
+                self.on_not_run(self.prefix + name, "Omitted", why)
+                continue
+            when = self.tasks[name].get("when")
+            if when is not None and not condition(
+                substitute(when, {**self.scope, **self.outputs()})
+            ):
+                self.states[name].skipped = True
+                self.on_not_run(self.prefix + name, "Skipped", f"when {when!r} is false")
                 continue
             self.expand(name)
 
@@ -171,7 +191,7 @@ class DagRun:
     def drop_queued(self) -> None:
         for name, unit in self.queue:
             self.states[name].dropped += 1
-            self.on_omitted(unit.display, "failFast: a task failed")
+            self.on_not_run(unit.display, "Omitted", "failFast: a task failed")
         self.queue.clear()
 
     def finish(self, name: str, result: NodeResult) -> None:
@@ -204,7 +224,7 @@ def run_dag(
     scope: dict[str, Any],
     prefix: str,
     run_unit: Callable[[Unit], NodeResult],
-    on_omitted: Callable[[str, str], None],
+    on_not_run: Callable[[str, str, str], None],
 ) -> NodeResult:
     """Run the DAG's tasks; a task starts when every task it depends on succeeded."""
-    return DagRun(template, scope, prefix, on_omitted).run(run_unit)
+    return DagRun(template, scope, prefix, on_not_run).run(run_unit)

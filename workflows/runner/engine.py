@@ -27,7 +27,7 @@ class Step:
 
     name: str
     template: str
-    status: str = "Running"  # Running, Succeeded, Failed, Omitted
+    status: str = "Running"  # Running, Succeeded, Failed; Omitted or Skipped: never started
     attempts: int = 0
     exit_code: int | None = None
     seconds: float = 0.0
@@ -106,7 +106,7 @@ class Run:
                 scope,
                 display + "." if display else "",
                 lambda unit: self.run_unit(scope_name, unit),
-                self.omitted,
+                self.not_run,
             )
         if "container" in template:
             return self.run_container(template, scope, display or template["name"])
@@ -122,8 +122,8 @@ class Run:
         }
         return self.execute(owner, template, args, unit.display)
 
-    def omitted(self, display: str, why: str) -> None:
-        step = Step(display, "", status="Omitted", message=why)
+    def not_run(self, display: str, status: str, why: str) -> None:
+        step = Step(display, "", status=status, message=why)
         with self._lock:
             self.steps.append(step)
 

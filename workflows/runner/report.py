@@ -85,7 +85,7 @@ class ConsoleReporter:
 
 
 def summary(result: RunResult) -> dict[str, Any]:
-    ran = [s for s in result.steps if s.status != "Omitted"]
+    ran = [s for s in result.steps if s.status not in ("Omitted", "Skipped")]
     records: dict[str, int] = defaultdict(int)
     for step in ran:
         if step.records is not None:
@@ -100,6 +100,7 @@ def summary(result: RunResult) -> dict[str, Any]:
         "records_by_node": dict(sorted(records.items())),
         "failed": [s.name for s in result.failures()],
         "omitted": [s.name for s in result.steps if s.status == "Omitted"],
+        "skipped": [s.name for s in result.steps if s.status == "Skipped"],
         "log_dir": str(result.log_dir),
         "step_details": [
             {
