@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,6 @@ from tests.conftest import CANARY_KEY, RUN_DATE, Gmp, Result
 from workflows.headline import headline
 
 DAILY_SET = ["games", "genres", "platforms", "stores", "tags"]
-# The warehouse part (`gmp transform`, dbt/) is built in parallel; until it lands these skip.
-needs_transform = pytest.mark.skipif(
-    importlib.util.find_spec("workflows.transform") is None,
-    reason="`gmp transform` (workflows/transform.py) is not in the tree yet",
-)
 
 
 @pytest.fixture
@@ -39,7 +33,6 @@ def steps(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["name"]: s for s in data["step_details"]}
 
 
-@needs_transform
 def test_gmp_run_lands_every_endpoint_and_builds_the_marts(
     run: Gmp, standin: StandinServer
 ) -> None:
@@ -69,7 +62,6 @@ def test_gmp_run_lands_every_endpoint_and_builds_the_marts(
     assert CANARY_KEY not in result.stdout + result.stderr
 
 
-@needs_transform
 def test_gmp_backfill_five_days_two_at_a_time(run: Gmp) -> None:
     result = run(
         "backfill", "--start", "2024-05-01", "--end", "2024-05-05", "--parallelism", "2",
