@@ -14,7 +14,7 @@ import yaml
 
 from workflows import render
 from workflows.runner import RunOptions, RunResult, process, run_workflow
-from workflows.runner.engine import Step
+from workflows.runner.model import Step
 from workflows.runner.spec import Catalogue
 
 FAKE_GMP = Path(__file__).with_name("fake_gmp.py")

@@ -14,6 +14,7 @@ becomes the `gmp` next to this Python; its env is this process's env (what the C
 local directory per attempt.
 """
 
-from workflows.runner.engine import RunOptions, RunResult, run_workflow
+from workflows.runner.engine import run_workflow
+from workflows.runner.model import RunOptions, RunResult
 
 __all__ = ["RunOptions", "RunResult", "run_workflow"]

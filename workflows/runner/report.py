@@ -12,7 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 
 from extractor.redact import redact_text
-from workflows.runner.engine import RunResult, Step
+from workflows.runner.model import RunResult, Step
 
 TAIL_LINES = 15
 
