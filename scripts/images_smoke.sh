@@ -50,15 +50,30 @@ echo "images-smoke: gmp --help in both images (uid 10001, read-only root)"
 "${RUN[@]}" --entrypoint dbt "$DBT" --version | head -3
 "${RUN[@]}" --entrypoint weed "$EXTRACTOR" version | head -1
 
-echo "images-smoke: gmp extract games --run-date $DATE inside the extractor image, against the sandbox"
+echo "images-smoke: gmp extract (daily endpoints) in the extractor image, gmp transform in the dbt image, on the sandbox"
 .venv/bin/gmp sandbox -- bash -c '
   set -euo pipefail
   env_args=()
   for v in RAWG_API_KEY RAWG_BASE_URL LAKE_BUCKET LAKE_PREFIX S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION; do
     env_args+=(-e "$v")   # by name: values stay out of the command line
   done
-  "$@" "${env_args[@]}" '"$EXTRACTOR"' extract games --run-date '"$DATE"'
-  .venv/bin/gmp status --run-date '"$DATE"' --endpoints games
+  for endpoint in games genres platforms stores tags; do
+    "$@" "${env_args[@]}" '"$EXTRACTOR"' extract "$endpoint" --run-date '"$DATE"' 2> /dev/null
+  done
+  .venv/bin/gmp status --run-date '"$DATE"' --endpoints games,genres,platforms,stores,tags
+  # The dbt image builds the dev warehouse from that lake onto a volume, as the kind transform does.
+  rm -rf '"$WORK"'/warehouse && mkdir -p '"$WORK"'/warehouse && chown 10001:10001 '"$WORK"'/warehouse
+  wh=(-v '"$WORK"'/warehouse:/var/lib/gmp/warehouse -e DBT_TARGET=dev
+      -e DUCKDB_PATH=/var/lib/gmp/warehouse/game_market.duckdb)
+  "$@" "${env_args[@]}" "${wh[@]}" '"$DBT"' transform --run-date '"$DATE"' > '"$WORK"'/transform.log 2>&1 \
+    || { tail -40 '"$WORK"'/transform.log >&2; exit 1; }
+  "$@" "${wh[@]}" --entrypoint python '"$DBT"' -c "
+import duckdb, os
+con = duckdb.connect(os.environ[\"DUCKDB_PATH\"], read_only=True)
+games = con.sql(\"select count(*) from marts.dim_games\").fetchone()[0]
+assert games > 0, games
+print(f\"dbt image: gmp transform built the marts, dim_games has {games} rows\")
+"
 ' images-smoke "${RUN[@]}"
 echo "images-smoke: the chart's own pods (kind values), their rendered commands, in these images"
 # Dev lake, bucket Job and RAWG stand-in run exactly as helm renders them; ports are mapped to
