@@ -1,0 +1,155 @@
+"""Orchestration benchmark: `gmp run`'s overhead over the same steps by hand, and backfill scaling.
+
+1. One day on the offline stack: `gmp run` (the rendered daily template through the local runner)
+   against the same `gmp` commands started directly in the same shape (validate; the extracts at
+   once; transform; outcome). Target: overhead at most 10 %.
+2. A 30-day backfill on the stand-in at 100 ms per request: `--parallelism 4` against 1, with the
+   extractor semaphore opened (`--extractors 20`) so that days, not the RAWG politeness cap, are
+   what is measured. Target: at least 2.5x faster.
+
+Writes bench/results/run.json and run.md. Run: `.venv/bin/python bench/bench_run.py [--quick]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from extractor.endpoints import DEFAULT_ENDPOINTS
+from extractor.sandbox.stack import Sandbox
+
+GMP = str(Path(sys.executable).with_name("gmp"))
+RESULTS = Path(__file__).with_name("results")
+DAY = "2024-05-01"
+
+
+def timed(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(argv[1:4])} failed ({proc.returncode}): {proc.stderr[-2000:]}"
+        )
+    return time.perf_counter() - started
+
+
+def by_hand(env: dict[str, str]) -> float:
+    """The daily DAG's commands, started directly in the same shape."""
+    started = time.perf_counter()
+    endpoints = json.dumps(list(DEFAULT_ENDPOINTS))
+    timed([GMP, "validate", "--run-date", DAY, "--endpoints", endpoints], env)
+    with ThreadPoolExecutor(len(DEFAULT_ENDPOINTS)) as pool:
+        list(
+            pool.map(
+                lambda e: timed([GMP, "extract", e, "--run-date", DAY], env), DEFAULT_ENDPOINTS
+            )
+        )
+    timed([GMP, "transform", "--run-date", DAY], env)
+    timed([GMP, "outcome", "--workflow", "by-hand", "--status", "Succeeded"], env)
+    return time.perf_counter() - started
+
+
+def fresh(base: dict[str, str], work: Path, name: str) -> dict[str, str]:
+    """Its own lake prefix and warehouse, so runs do not share work."""
+    return {
+        **base,
+        "LAKE_PREFIX": f"bench/{name}/raw/rawg",
+        "DUCKDB_PATH": str(work / f"{name}.duckdb"),
+        "GMP_MAX_RPS": "0",
+    }
+
+
+def overhead(repeats: int) -> dict[str, Any]:
+    runs, hands = [], []
+    with Sandbox() as box, tempfile.TemporaryDirectory() as tmp:
+        base = {**os.environ, **box.env}
+        work = Path(tmp)
+        for i in range(repeats):  # interleaved, so load changes hit both sides alike
+            logs = str(work / f"logs-{i}")
+            runs.append(
+                timed([GMP, "run", "--run-date", DAY, "--logs", logs], fresh(base, work, f"run{i}"))
+            )
+            hands.append(by_hand(fresh(base, work, f"hand{i}")))
+    run_s, hand_s = statistics.median(runs), statistics.median(hands)
+    return {
+        "gmp_run_seconds": runs,
+        "by_hand_seconds": hands,
+        "overhead": run_s / hand_s - 1,
+        "target": 0.10,
+        "met": run_s / hand_s - 1 <= 0.10,
+    }
+
+
+def backfill(days: int) -> dict[str, Any]:
+    end = f"2024-05-{days:02d}"
+    seconds = {}
+    with Sandbox(latency_s=0.1) as box, tempfile.TemporaryDirectory() as tmp:
+        base = {**os.environ, **box.env}
+        for parallelism in (1, 4):
+            env = fresh(base, Path(tmp), f"p{parallelism}")
+            argv = [GMP, "backfill", "--start", "2024-05-01", "--end", end]
+            argv += ["--parallelism", str(parallelism), "--extractors", "20"]
+            seconds[parallelism] = timed([*argv, "--logs", f"{tmp}/logs-{parallelism}"], env)
+    speedup = seconds[1] / seconds[4]
+    return {
+        "days": days,
+        "latency_ms": 100,
+        "parallelism_1_seconds": seconds[1],
+        "parallelism_4_seconds": seconds[4],
+        "speedup": speedup,
+        "target": 2.5,
+        "met": speedup >= 2.5,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1 repeat, a 8-day backfill")
+    args = parser.parse_args()
+    result: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_at_start": os.getloadavg(),
+            "python": platform.python_version(),
+        },
+        "overhead": overhead(1 if args.quick else 3),
+        "backfill": backfill(8 if args.quick else 30),
+    }
+    result["machine"]["load_average_at_end"] = os.getloadavg()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "run.json").write_text(json.dumps(result, indent=2) + "\n")
+    o, b = result["overhead"], result["backfill"]
+    yes = {True: "yes", False: "**no**"}
+    lines = [
+        "# `gmp run` / `gmp backfill` benchmark",
+        "",
+        "| measure | value | target | met |",
+        "|---|---|---|---|",
+        f"| `gmp run`, one day (median of {len(o['gmp_run_seconds'])}) | "
+        f"{statistics.median(o['gmp_run_seconds']):.1f} s | | |",
+        f"| same steps by hand | {statistics.median(o['by_hand_seconds']):.1f} s | | |",
+        f"| runner overhead | {o['overhead']:+.1%} | ≤ 10 % | {yes[o['met']]} |",
+        f"| {b['days']}-day backfill, parallelism 1 | {b['parallelism_1_seconds']:.0f} s | | |",
+        f"| {b['days']}-day backfill, parallelism 4 | {b['parallelism_4_seconds']:.0f} s | | |",
+        f"| speed-up | {b['speedup']:.2f}x | ≥ 2.5x | {yes[b['met']]} |",
+        "",
+        f"Machine: {result['machine']['cpus']} CPUs, load average "
+        f"{result['machine']['load_average_at_start'][0]:.1f} at start (shared with other work).",
+    ]
+    (RESULTS / "run.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
