@@ -1,0 +1,247 @@
+"""`gmp transform` on the dev target: three extracted days -> DuckDB marts, checked against the
+stand-in's catalogue; rebuilds are idempotent, late re-runs correct a day, uncommitted
+partitions stay invisible. Real SeaweedFS, the RAWG stand-in, real dbt in subprocesses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from extractor.sandbox.catalogue import CatalogueConfig
+from extractor.sandbox.s3server import S3Credentials
+from extractor.sandbox.standin import StandinServer
+from tests.conftest import CANARY_KEY, Gmp
+from tests.warehouse.dev_helpers import (
+    MARTS,
+    dim_games_row,
+    extract,
+    lake_gmp,
+    latest_items,
+    marts_snapshot,
+    page_key,
+    ratings_rows,
+    rows,
+    secret_free,
+    snapshot_row,
+    transformed,
+    warehouse,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dev-warehouse")]
+
+DAYS = ("2024-05-01", "2024-05-02", "2024-05-03")
+# A small catalogue, so that the three days share games: latest state must pick the latest day.
+CATALOGUE = CatalogueConfig(catalogue_size=150, games_per_day=60)
+
+
+@dataclass
+class Built:
+    gmp: Gmp
+    standin: StandinServer
+    db: Path
+    results: list[str]
+
+
+@pytest.fixture(scope="module")
+def built(
+    s3: S3Credentials, s3_client: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Built]:
+    """One lake of three days (games + the daily taxonomies), transformed day by day."""
+    standin = StandinServer(CATALOGUE).start()
+    db = tmp_path_factory.mktemp("dev-warehouse") / "warehouse.duckdb"
+    gmp = lake_gmp(s3, s3_client, "t/dev-warehouse/raw/rawg", standin.url, DUCKDB_PATH=str(db))
+    try:
+        extract(gmp, DAYS)
+        outputs = [transformed(gmp, "--run-date", day).stdout for day in DAYS]
+        yield Built(gmp, standin, db, outputs)
+    finally:
+        standin.stop()
+
+
+def test_marts_hold_the_catalogue(built: Built) -> None:
+    catalogue = built.standin.catalogue
+    latest = latest_items({day: catalogue for day in DAYS})
+    assert len({g.day for g in latest.values()}) == 3
+    days = [dt.date.fromisoformat(d) for d in DAYS]
+    seen_on = [set(catalogue.game_ids_updated_on(day)) for day in days]
+    assert (seen_on[0] | seen_on[1]) & seen_on[2], "no game on two days: latest state untested"
+    with warehouse(built.db) as con:
+        # dim_games: one row per game, from the latest day that saw it, every column exact.
+        assert rows(con, "select * from marts.dim_games order by game_id") == [
+            dim_games_row(latest[i]) for i in sorted(latest)
+        ]
+        # The daily snapshot: every game of every day, added_by_status keys missing -> 0.
+        expected_snapshot = sorted(
+            snapshot_row(day, catalogue.game(i, day))
+            for day in days
+            for i in catalogue.game_ids_updated_on(day)
+        )
+        assert (
+            rows(
+                con,
+                "select game_id, run_date, rating, ratings_count, added, owned, playing, beaten, "
+                "toplay, dropped, yet, metacritic from marts.fct_game_daily_snapshot order by all",
+            )
+            == expected_snapshot
+        )
+        # Ratings: four titles per game and day, counts matched by title.
+        assert rows(
+            con,
+            "select game_id, run_date, title, rating_count from marts.fct_game_ratings "
+            "order by all",
+        ) == sorted(
+            r
+            for day in days
+            for i in catalogue.game_ids_updated_on(day)
+            for r in ratings_rows(day, catalogue.game(i, day))
+        )
+
+
+def test_bridges_are_complete_for_the_latest_state(built: Built) -> None:
+    latest = latest_items({day: built.standin.catalogue for day in DAYS})
+    with warehouse(built.db) as con:
+        genres = rows(con, "select game_id, genre_id from marts.bridge_game_genres order by all")
+        tags = rows(con, "select game_id, tag_id from marts.bridge_game_tags order by all")
+        stores = rows(
+            con,
+            "select game_id, store_id, game_store_id from marts.bridge_game_stores order by all",
+        )
+        platforms = rows(
+            con,
+            "select game_id, platform_id, released_at, requirements_en_minimum, "
+            "requirements_ru_minimum from marts.bridge_game_platforms order by all",
+        )
+        stale = rows(
+            con,
+            "select count(*) from marts.bridge_game_tags b join marts.dim_games d using (game_id) "
+            "where b.last_seen_run_date <> d.last_seen_run_date",
+        )
+    items = {i: seen.item for i, seen in latest.items()}
+    assert genres == sorted((i, g["id"]) for i, it in items.items() for g in it["genres"])
+    assert tags == sorted((i, t["id"]) for i, it in items.items() for t in it["tags"])
+    assert stores == sorted(
+        (i, s["store"]["id"], s["id"]) for i, it in items.items() for s in it["stores"]
+    )
+
+    def requirement(entry: dict, key: str) -> str | None:  # type: ignore[type-arg]
+        return (entry[key] or {}).get("minimum")
+
+    assert platforms == sorted(
+        (
+            i,
+            p["platform"]["id"],
+            dt.date.fromisoformat(p["released_at"]) if p["released_at"] else None,
+            requirement(p, "requirements_en"),
+            requirement(p, "requirements_ru"),
+        )
+        for i, it in items.items()
+        for p in it["platforms"]
+    )
+    assert any(p[3] for p in platforms) and any(p[4] for p in platforms)
+    assert stale == [(0,)]
+
+
+def test_taxonomy_dims_hold_the_latest_snapshot(built: Built) -> None:
+    catalogue = built.standin.catalogue
+    with warehouse(built.db) as con:
+        for name, key in (("genres", "genre"), ("platforms", "platform"), ("stores", "store")):
+            found = rows(
+                con,
+                f"select {key}_id, name, slug, games_count, last_seen_run_date "
+                f"from marts.dim_{name} order by 1",
+            )
+            expected = sorted(
+                (t["id"], t["name"], t["slug"], t["games_count"], dt.date(2024, 5, 3))
+                for t in catalogue.taxonomy(name)
+            )
+            assert found == expected, name
+        tags = rows(con, "select tag_id, name, language from marts.dim_tags order by 1")
+        assert tags == sorted(
+            (t["id"], t["name"], t["language"]) for t in catalogue.taxonomy("tags")
+        )
+        platforms = dict(rows(con, "select platform_id, year_start from marts.dim_platforms"))
+        assert platforms[187] == 2020 and platforms[4] is None  # PlayStation 5, PC
+        # Opt-in endpoints were not extracted: their dims exist and are empty.
+        for name in ("publishers", "developers", "creators"):
+            assert rows(con, f"select count(*) from marts.dim_{name}") == [(0,)]
+
+
+def test_transform_streams_dbt_output_without_secrets(built: Built) -> None:
+    for output in built.results:
+        assert "Completed successfully" in output
+        assert "unit_test" in output.lower() or "unit test" in output.lower()
+    secret = built.gmp.s3.secret_key
+    assert all(secret not in o and CANARY_KEY not in o for o in built.results)
+
+
+def test_rebuilds_are_idempotent_late_reruns_correct_and_uncommitted_pages_invisible(
+    built: Built, s3_client: object, s3: S3Credentials, tmp_path: Path
+) -> None:
+    gmp, before = built.gmp, marts_snapshot(built.db)
+
+    # The same day twice more (three builds of 2024-05-02 in all): identical marts. The
+    # second also writes the docs site.
+    transformed(gmp, "--run-date", DAYS[1])
+    assert marts_snapshot(built.db) == before
+    docs = transformed(gmp, "--run-date", DAYS[1], "--docs")
+    assert marts_snapshot(built.db) == before
+    assert secret_free(docs, s3.secret_key, CANARY_KEY)
+    target = Path(str(built.db) + ".dbt") / "target"
+    catalog = json.loads((target / "catalog.json").read_text())
+    assert "model.game_market.dim_games" in catalog["nodes"]
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert (
+        "model.game_market.stg_rawg__games"
+        in (manifest["nodes"]["model.game_market.dim_games"]["depends_on"]["nodes"])
+    )
+
+    # A late re-run of the oldest day, from a RAWG whose answer for that day changed: that
+    # day is replaced (no duplicates, games gone from it are gone), dim_games keeps newer
+    # states from later days, and the marts equal a full build of the same lake.
+    changed = StandinServer(CatalogueConfig(catalogue_size=150, games_per_day=45, seed=8)).start()
+    try:
+        extract(gmp, [DAYS[0]], ["games"], RAWG_BASE_URL=changed.url)
+        transformed(gmp, "--run-date", DAYS[0])
+        partitions = {DAYS[0]: changed.catalogue, DAYS[1]: built.standin.catalogue,
+                      DAYS[2]: built.standin.catalogue}  # fmt: skip
+        latest = latest_items(partitions)
+        first = dt.date.fromisoformat(DAYS[0])
+        with warehouse(built.db) as con:
+            assert rows(con, "select * from marts.dim_games order by game_id") == [
+                dim_games_row(latest[i]) for i in sorted(latest)
+            ]
+            day_one = rows(
+                con,
+                "select game_id, run_date, rating, ratings_count, added, owned, playing, beaten, "
+                f"toplay, dropped, yet, metacritic from marts.fct_game_daily_snapshot "
+                f"where run_date = '{first}' order by all",
+            )
+        assert day_one == sorted(
+            snapshot_row(first, changed.catalogue.game(i, first))
+            for i in changed.catalogue.game_ids_updated_on(first)
+        )
+        assert len(day_one) == 45
+    finally:
+        changed.stop()
+    incremental = marts_snapshot(built.db)
+    assert incremental != before
+
+    # Pages without a manifest (a run still in progress, or one that died): invisible. The
+    # full build below reads 2024-05-04 too; were the page visible, it would differ.
+    page = gmp.read(page_key(gmp, "games", DAYS[0]))
+    uncommitted = page_key(gmp, "games", "2024-05-04")
+    s3_client.put_object(Bucket=s3.bucket, Key=uncommitted, Body=page)  # type: ignore[attr-defined]
+
+    full = lake_gmp(s3, s3_client, gmp.prefix, built.standin.url,
+                    DUCKDB_PATH=str(tmp_path / "full.duckdb"))  # fmt: skip
+    transformed(full, "--start", DAYS[0], "--end", "2024-05-04")
+    rebuilt = marts_snapshot(tmp_path / "full.duckdb")
+    for mart in MARTS:
+        assert incremental[mart] == rebuilt[mart], mart
+    assert dt.date(2024, 5, 4) not in {row[1] for row in rebuilt["fct_game_daily_snapshot"]}
