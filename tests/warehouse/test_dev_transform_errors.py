@@ -15,8 +15,6 @@ from extractor.sandbox.s3server import S3Credentials
 from tests.conftest import GMP
 from tests.warehouse.dev_helpers import lake_gmp, page_key, transform
 
-pytestmark = pytest.mark.xdist_group("dev-warehouse")
-
 
 def gmp_transform(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}

@@ -64,7 +64,7 @@ def built(
         standin.stop()
 
 
-def test_marts_hold_the_catalogue(built: Built) -> None:
+def check_marts_hold_the_catalogue(built: Built) -> None:
     catalogue = built.standin.catalogue
     latest = latest_items({day: catalogue for day in DAYS})
     assert len({g.day for g in latest.values()}) == 3
@@ -103,7 +103,7 @@ def test_marts_hold_the_catalogue(built: Built) -> None:
         )
 
 
-def test_bridges_are_complete_for_the_latest_state(built: Built) -> None:
+def check_bridges_are_complete_for_the_latest_state(built: Built) -> None:
     latest = latest_items({day: built.standin.catalogue for day in DAYS})
     with warehouse(built.db) as con:
         genres = rows(con, "select game_id, genre_id from marts.bridge_game_genres order by all")
@@ -147,7 +147,7 @@ def test_bridges_are_complete_for_the_latest_state(built: Built) -> None:
     assert stale == [(0,)]
 
 
-def test_taxonomy_dims_hold_the_latest_snapshot(built: Built) -> None:
+def check_taxonomy_dims_hold_the_latest_snapshot(built: Built) -> None:
     catalogue = built.standin.catalogue
     with warehouse(built.db) as con:
         for name, key in (("genres", "genre"), ("platforms", "platform"), ("stores", "store")):
@@ -172,7 +172,7 @@ def test_taxonomy_dims_hold_the_latest_snapshot(built: Built) -> None:
             assert rows(con, f"select count(*) from marts.dim_{name}") == [(0,)]
 
 
-def test_transform_streams_dbt_output_without_secrets(built: Built) -> None:
+def check_transform_streams_dbt_output_without_secrets(built: Built) -> None:
     for output in built.results:
         assert "Completed successfully" in output
         assert "unit_test" in output.lower() or "unit test" in output.lower()
@@ -180,7 +180,7 @@ def test_transform_streams_dbt_output_without_secrets(built: Built) -> None:
     assert all(secret not in o and CANARY_KEY not in o for o in built.results)
 
 
-def test_rebuilds_are_idempotent_late_reruns_correct_and_uncommitted_pages_invisible(
+def check_rebuilds_are_idempotent_late_reruns_correct_and_uncommitted_pages_invisible(
     built: Built, s3_client: object, s3: S3Credentials, tmp_path: Path
 ) -> None:
     gmp, before = built.gmp, marts_snapshot(built.db)
@@ -245,3 +245,17 @@ def test_rebuilds_are_idempotent_late_reruns_correct_and_uncommitted_pages_invis
     for mart in MARTS:
         assert incremental[mart] == rebuilt[mart], mart
     assert dt.date(2024, 5, 4) not in {row[1] for row in rebuilt["fct_game_daily_snapshot"]}
+
+
+def test_three_days_give_exact_marts_rebuilt_idempotently_and_corrected_by_late_reruns(
+    built: Built, s3_client: object, s3: S3Credentials, tmp_path: Path
+) -> None:
+    """One test over one shared lake, whatever worker runs it: the checks that only read the
+    marts first, then the ones that rebuild days."""
+    check_marts_hold_the_catalogue(built)
+    check_bridges_are_complete_for_the_latest_state(built)
+    check_taxonomy_dims_hold_the_latest_snapshot(built)
+    check_transform_streams_dbt_output_without_secrets(built)
+    check_rebuilds_are_idempotent_late_reruns_correct_and_uncommitted_pages_invisible(
+        built, s3_client, s3, tmp_path
+    )
