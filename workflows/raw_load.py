@@ -18,9 +18,8 @@ SYNC_MACRO = "sync_raw_partitions"
 
 
 def is_committed(lake: Lake, endpoint: str, run_date: dt.date) -> bool:
-    """A partition is committed when its manifest exists (one LIST, no download)."""
-    key = lake.partition_prefix(endpoint, run_date) + MANIFEST
-    return any(found == key for found in lake.keys(key))
+    """A partition is committed when its manifest exists (one HEAD, no download)."""
+    return lake.exists(lake.partition_prefix(endpoint, run_date) + MANIFEST)
 
 
 def raw_partitions(

@@ -16,10 +16,13 @@ from typing import Annotated, TextIO
 
 import typer
 
-from extractor.cli import cli_errors, known_secrets
+from extractor.cli import cli_errors, known_secrets, load_settings
 from extractor.dates import parse_range, parse_run_date
 from extractor.errors import UsageError
+from extractor.lake import Lake
 from extractor.redact import redact_text
+from extractor.settings import LakeSettings
+from workflows import raw_load
 
 # The repo's dbt project, next to the `workflows` package; images set GMP_DBT_PROJECT_DIR.
 DEFAULT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
@@ -181,7 +184,14 @@ def transform(
         settings = dbt_settings(os.environ)
         env = dbt_env(os.environ, settings)
         build = ["build", *range_vars(days), *(["--full-refresh"] if full_refresh else [])]
-        code = run_dbt(settings, build, env, sys.stdout)
+        code = 0
+        if settings.target not in DEV_TARGETS:
+            # Snowflake: first fill the raw tables from the lake's committed partitions.
+            partitions = raw_load.raw_partitions(Lake(load_settings(LakeSettings)), days)
+            sync = raw_load.sync_command(partitions, force=full_refresh)
+            code = run_dbt(settings, sync, env, sys.stdout)
+        if code == 0:
+            code = run_dbt(settings, build, env, sys.stdout)
         if code == 0 and docs:
             code = run_dbt(settings, ["docs", "generate", *range_vars(days)], env, sys.stdout)
         if code != 0:

@@ -18,12 +18,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from extractor.lake import Lake
-from extractor.settings import LakeSettings
 from tests.conftest import Gmp
 from tests.warehouse.prod.emulator import EmulatorDbt, SnowflakeEmulator
 from tests.warehouse.prod.test_prod_sql import MARTS
-from workflows.raw_load import raw_partitions, sync_command
 
 pytestmark = pytest.mark.slow
 
@@ -82,15 +79,27 @@ def test_marts_on_the_emulator_equal_the_duckdb_marts(
         )
         assert result.code == 0, result.stdout[-5000:] + result.stderr[-3000:]
 
-    # Prod path on the emulator: raw load of the day's committed partitions, then dbt build.
+    # Prod path on the emulator, as a prod dbt pod runs it: `gmp transform` per day, which
+    # loads the day's committed partitions into the raw tables, then builds.
     dbt = emulator_dbt(client=gmp.client, bucket=gmp.s3.bucket, prefix=gmp.prefix)
     dbt.mirror.refresh()
-    lake = Lake(LakeSettings(**gmp.env))  # type: ignore[arg-type]
-    # One load for both days (what a range transform does); then one incremental build per day.
-    dbt.ok(*sync_command(raw_partitions(lake, [dt.date.fromisoformat(d) for d in DAYS])))
     for day in DAYS:
-        window = json.dumps({"start_date": day, "end_date": day})
-        dbt.ok("build", "--vars", window, timeout=600)
+        result = gmp(
+            "transform",
+            "--run-date",
+            day,
+            timeout=600,
+            **dbt.env,
+            DBT_TARGET="emulator",
+            GMP_RAW_STAGE_URL=dbt.mirror.url,
+            DBT_TARGET_PATH=str(tmp_path / "prod-target"),
+            DBT_LOG_PATH=str(tmp_path / "prod-logs"),
+        )
+        assert result.code == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    loaded = snowflake_emulator.query(
+        emulator_database, "select count(distinct run_date), count(*) from RAW.GAMES"
+    )
+    assert loaded[0][0] == len(DAYS) and loaded[0][1] > 0  # the transform loaded the raw pages
 
     with duckdb.connect(str(duckdb_path), read_only=True) as dev:
         dev_tables = {
