@@ -83,6 +83,7 @@ class RawgClient:
         self._settings = settings
         self._limiter = RateLimiter(settings.max_rps)
         self._lock = threading.Lock()
+        self._in_flight = threading.BoundedSemaphore(settings.concurrency)
         self.requests_made = 0
         self.retries = 0
         self._http = httpx.Client(
@@ -155,7 +156,8 @@ class RawgClient:
             self.requests_made += 1
         query = {**params, "page_size": str(page_size), "page": str(page)}
         try:
-            response = self._http.get(path, params=query)
+            with self._in_flight:
+                response = self._http.get(path, params=query)
         except httpx.TimeoutException:
             raise RetryableError("timed out") from None
         except httpx.TransportError as exc:

@@ -7,9 +7,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from extractor import __version__
 from extractor.client import Page, PageNotFound, RawgClient
@@ -42,8 +43,30 @@ class _Planned:
     window: Window
     count: int
     pages: int
-    first_page: Page
     first_number: int  # the partition-wide number of its page 1
+
+
+_WRITERS = 4  # threads beyond the request slots, busy storing pages
+T = TypeVar("T")
+
+
+def run_bounded(
+    pool: ThreadPoolExecutor, tasks: Iterator[Callable[[], T]], *, limit: int
+) -> Iterator[T]:
+    """Run tasks on the pool with at most `limit` queued or running, yielding results as they
+    finish: memory stays flat however many pages a day has. The first failure is raised."""
+    pending: set[Future[T]] = set()
+    try:
+        for task in tasks:
+            pending.add(pool.submit(task))
+            if len(pending) >= limit:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in done)
+        for future in as_completed(pending):
+            yield future.result()
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 def _now() -> str:
@@ -90,22 +113,22 @@ class Extraction:
         self._writer.begin()
         whole = partition_window(self.endpoint, self.run_date)
         first = self._fetch(whole, 1)
-        entries: dict[int, PageEntry] = {}
         windows: list[_Planned] = []
-        with ThreadPoolExecutor(self._concurrency) as pool:
-            try:
-                futures: list[Future[tuple[int, PageEntry]]] = []
-                for planned in self._plan_windows(whole, first):
-                    windows.append(planned)
-                    self._total_pages += planned.pages
-                    entries[planned.first_number] = self._store(planned, planned.first_page, 1)
-                    for page in range(2, planned.pages + 1):
-                        futures.append(pool.submit(self._fetch_and_store, planned, page))
-                wait(futures, return_when=FIRST_EXCEPTION)
-                entries.update(f.result() for f in futures)  # re-raises a worker's error
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+
+        def tasks() -> Iterator[Callable[[], tuple[int, PageEntry]]]:
+            # Windows are planned lazily, so probing the next one overlaps fetching this one.
+            for planned, page_one in self._plan_windows(whole, first):
+                windows.append(planned)
+                self._total_pages += planned.pages
+                yield partial(self._store, planned, page_one, 1)
+                for page in range(2, planned.pages + 1):
+                    yield partial(self._fetch_and_store, planned, page)
+
+        # More threads than requests in flight (the client caps those at `concurrency`), so
+        # that writing a page to the lake never keeps a request slot idle.
+        workers = self._concurrency + _WRITERS
+        with ThreadPoolExecutor(workers, thread_name_prefix="page") as pool:
+            entries = dict(run_bounded(pool, tasks(), limit=2 * workers))
         pages = [entries[n] for n in sorted(entries)]
         expected = sum(min(w.count, w.pages * PAGE_SIZE) for w in windows)
         records = sum(p.records for p in pages)
@@ -129,8 +152,8 @@ class Extraction:
             time.monotonic() - clock,
         )
 
-    def _plan_windows(self, whole: Window, first: Page) -> Iterator[_Planned]:
-        """Windows in a stable order, each small enough for RAWG's page cap."""
+    def _plan_windows(self, whole: Window, first: Page) -> Iterator[tuple[_Planned, Page]]:
+        """Windows in a stable order, each small enough for RAWG's page cap, with page 1."""
         number = 1
         cap_rows = self._page_cap * PAGE_SIZE
         if self.endpoint.mode is Mode.SNAPSHOT or first.count <= cap_rows:
@@ -142,7 +165,7 @@ class Extraction:
                     f"{self.endpoint.name} has {first.count} rows, more than RAWG serves in one "
                     f"query ({self._page_cap} pages); cap it with --max-pages"
                 )
-            yield _Planned(whole, first.count, pages, first, number)
+            yield _Planned(whole, first.count, pages, number), first
             return
         reachable = 0
         pending = list(reversed(whole.halves() or ()))
@@ -161,9 +184,9 @@ class Extraction:
             if page.count == 0:
                 continue
             reachable += page.count
-            planned = _Planned(window, page.count, pages_for(page.count), page, number)
+            planned = _Planned(window, page.count, pages_for(page.count), number)
             number += planned.pages
-            yield planned
+            yield planned, page
         if reachable != first.count:
             raise IncompleteExtract(
                 f"{self.endpoint.name} {self.run_date}: {first.count} rows exceed RAWG's page cap "
@@ -181,10 +204,9 @@ class Extraction:
             ) from None
 
     def _fetch_and_store(self, planned: _Planned, page: int) -> tuple[int, PageEntry]:
-        number = planned.first_number + page - 1
-        return number, self._store(planned, self._fetch(planned.window, page), page)
+        return self._store(planned, self._fetch(planned.window, page), page)
 
-    def _store(self, planned: _Planned, page: Page, page_in_window: int) -> PageEntry:
+    def _store(self, planned: _Planned, page: Page, page_in_window: int) -> tuple[int, PageEntry]:
         expected = min(PAGE_SIZE, planned.count - (page_in_window - 1) * PAGE_SIZE)
         if page.count != planned.count or page.results != max(0, expected):
             raise IncompleteExtract(
@@ -203,7 +225,7 @@ class Extraction:
             extra={"endpoint": self.endpoint.name, "run_date": str(self.run_date), "page": number},
         )
         self._on_page(done, self._total_pages)
-        return entry
+        return number, entry
 
     def _manifest(
         self, windows: list[_Planned], records: int, reported: int, complete: bool, started: str
