@@ -6,7 +6,6 @@ import contextlib
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from typing import IO, Any, NoReturn
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from extractor.sandbox.processes import stop_group
 
 _HOST = "127.0.0.1"
 _GRPC_OFFSET = 10000  # weed's worker dials the admin gRPC at admin.port + 10000 whatever is set
@@ -205,15 +206,8 @@ class SeaweedS3:
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM weed's process group, SIGKILL it after `timeout`; safe to call twice."""
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        if proc is not None:
+            stop_group(proc, timeout)
         if proc is not None:  # weed leaves unix sockets named after its ports in /tmp
             for port in self._ports:
                 for sock in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):  # noqa: S108

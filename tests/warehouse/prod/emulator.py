@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import selectors
-import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from extractor.sandbox.processes import stop_group
 
 REPO = Path(__file__).resolve().parents[3]
 DBT_PROJECT = REPO / "dbt"
@@ -101,15 +101,8 @@ class SnowflakeEmulator:
 
     def stop(self, timeout: float = 10.0) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        if proc is not None:
+            stop_group(proc, timeout)
         if proc is not None and proc.stdout is not None:
             proc.stdout.close()
         if self._log is not None:
