@@ -24,6 +24,7 @@ from extractor.errors import GmpError, UsageError
 from extractor.extract import Extraction
 from extractor.lake import Lake
 from extractor.logs import setup_logging, stderr_is_terminal
+from extractor.malloc import keep_memory_flat
 from extractor.plan import plan_run
 from extractor.redact import redact_text
 from extractor.settings import LakeSettings, RawgSettings
@@ -103,6 +104,7 @@ def extract(
 ) -> None:
     """Extract one endpoint's partition for RUN_DATE into the lake (what an extractor pod runs)."""
     with cli_errors():
+        keep_memory_flat()
         _setup(verbose)
         target = get_endpoint(endpoint)
         day = parse_run_date(run_date)
