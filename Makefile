@@ -12,7 +12,7 @@ ENDPOINTS ?= games genres platforms stores tags
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-snowflake test lint format demo sandbox bench ci clean \
+.PHONY: help setup setup-snowflake test lint format demo sandbox bench bench-extract bench-run bench-transform ci clean \
 	images images-test kind-up kind-load kind-deploy kind-submit kind-backfill kind-e2e kind-down helm-lint
 
 help: ## List the targets
@@ -61,9 +61,17 @@ demo: setup ## Offline demo: sandbox -> `gmp run --run-date DATE` (extract + dbt
 sandbox: setup ## Start the offline stack in the foreground and print its env (Ctrl-C stops it)
 	$(BIN)/gmp sandbox
 
-bench: setup ## Run the extractor benchmark (installs the bench extras, writes bench/results/)
+bench: bench-extract bench-run bench-transform ## Run every benchmark (~45 min on 2 cores; results in bench/results/)
+
+bench-extract: setup ## Extractor: gmp vs the latency bound and dlt, peak RSS (~3 min)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/bench_extract.py
+
+bench-run: setup ## Orchestration: gmp run overhead, backfill parallelism 4 vs 1
+	$(BIN)/python bench/bench_run.py
+
+bench-transform: setup ## Warehouse: day N vs day 1, dbt vs a raw scan, full refresh (DAYS=60)
+	$(BIN)/python bench/bench_transform.py --days $(or $(DAYS),60)
 
 ci: ## What CI runs: setup from scratch, then the tests
 	bash .ci/run
