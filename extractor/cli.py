@@ -1,4 +1,4 @@
-"""The extractor's commands: `gmp extract`, `gmp plan` and `gmp sandbox`."""
+"""The extractor's commands: `gmp extract`, `gmp plan`, `gmp status` and `gmp sandbox`."""
 
 from __future__ import annotations
 
@@ -9,72 +9,26 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from extractor.boundary import cli_errors, known_secrets, load_settings
 from extractor.client import RawgClient
 from extractor.dates import parse_range, parse_run_date
 from extractor.endpoints import get_endpoint, parse_endpoint_list
-from extractor.errors import GmpError, UsageError
+from extractor.errors import UsageError
 from extractor.extract import Extraction
 from extractor.lake import Lake
 from extractor.logs import setup_logging, stderr_is_terminal
 from extractor.malloc import keep_memory_flat
-from extractor.plan import plan_run
-from extractor.redact import redact_text
+from extractor.plan import PlanLine, plan_run
 from extractor.settings import LakeSettings, RawgSettings
 
 log = logging.getLogger("gmp")
-T = TypeVar("T")
-
-
-def load_settings(factory: Callable[[], T]) -> T:
-    """Build a settings object from the environment; a bad value is a usage error."""
-    try:
-        return factory()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = first.get("loc", ("?",))[0]
-        raise UsageError(f"setting {name} is invalid: {first.get('msg')}") from None
-
-
-def known_secrets() -> list[str]:
-    """Values that must never be printed: read once here, at the CLI boundary."""
-    names = ("RAWG_API_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-    return [os.environ[n] for n in names if os.environ.get(n)] + [
-        v for k, v in os.environ.items() if k.startswith(("DBT_ENV_SECRET_", "SNOWFLAKE_PASS"))
-    ]
-
-
-@contextmanager
-def cli_errors() -> Iterator[None]:
-    """Expected failures become one line on stderr and the contract's exit code."""
-    secrets = known_secrets()
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except GmpError as exc:
-        typer.echo(f"gmp: error: {redact_text(str(exc), secrets)}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo(
-            "gmp: interrupted; nothing was committed for the partition in progress", err=True
-        )
-        raise typer.Exit(130) from None
-    except Exception as exc:  # anything else: still one line, still no secret
-        if os.environ.get("GMP_DEBUG"):
-            import traceback
-
-            typer.echo(redact_text(traceback.format_exc(), secrets), err=True)
-        message = redact_text(f"{type(exc).__name__}: {exc}", secrets)
-        typer.echo(f"gmp: unexpected error: {message}", err=True)
-        raise typer.Exit(1) from None
 
 
 def _rawg_settings() -> RawgSettings:
@@ -202,13 +156,13 @@ def plan(
         _print_plan(lines, total, exact, probes)
 
 
-def _print_plan(lines: list, total: int, exact: bool, probes: int) -> None:  # type: ignore[type-arg]
+def _print_plan(lines: list[PlanLine], total: int, exact: bool, probes: int) -> None:
     table = Table(title="RAWG request plan")
     for column in ("endpoint", "days", "rows", "requests", "note"):
         table.add_column(
             column, justify="right" if column in ("days", "rows", "requests") else "left"
         )
-    by_endpoint: dict[str, list] = {}  # type: ignore[type-arg]
+    by_endpoint: dict[str, list[PlanLine]] = {}
     for line in lines:
         by_endpoint.setdefault(line.endpoint, []).append(line)
     for name, group in by_endpoint.items():

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from extractor.cli import cli_errors, known_secrets
+from extractor.boundary import cli_errors, known_secrets
 from workflows import names, render
 from workflows.runner import RunOptions, run_workflow
 from workflows.runner.report import ConsoleReporter, print_summary

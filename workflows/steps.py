@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from extractor.cli import cli_errors
+from extractor.boundary import cli_errors
 from extractor.dates import parse_range, parse_run_date
 from extractor.endpoints import DEFAULT_ENDPOINTS, get_endpoint
 from extractor.errors import UsageError

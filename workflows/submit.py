@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
-from extractor.cli import cli_errors
+from extractor.boundary import cli_errors
 from extractor.dates import parse_range, parse_run_date
 from extractor.errors import GmpError, UsageError
 from workflows import names

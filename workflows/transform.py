@@ -16,7 +16,7 @@ from typing import Annotated, TextIO
 
 import typer
 
-from extractor.cli import cli_errors, known_secrets, load_settings
+from extractor.boundary import cli_errors, known_secrets, load_settings
 from extractor.dates import parse_range, parse_run_date
 from extractor.errors import UsageError
 from extractor.lake import Lake
