@@ -3,6 +3,10 @@
 
 {% macro rawg_items(endpoint) -%}
     {#- One row per item of `results`: run_date, page_key, item_index (0-based), item. -#}
+    {{ return(adapter.dispatch('rawg_items', 'game_market')(endpoint)) }}
+{%- endmacro %}
+
+{% macro default__rawg_items(endpoint) -%}
     (
         select
             pages.run_date,
@@ -11,6 +15,26 @@
             {{ json_element('results') }} as item
         from {{ raw_pages(endpoint) }} as pages
         {{ json_array_elements(json_get('pages.page', 'results'), 'results') }}
+    )
+{%- endmacro %}
+
+{% macro duckdb__rawg_items(endpoint) -%}
+    {#- The `results` array is taken out of the page first and unnested in the select list: a
+        lateral unnest (json_array_elements) would copy the whole page into every item's row,
+        which made a range build of /games hold (and spill) tens of GB. -#}
+    (
+        select
+            pages.run_date,
+            pages.page_key,
+            unnest(generate_series(0, len(pages.results) - 1)) as item_index,
+            unnest(pages.results) as item
+        from (
+            select
+                run_date,
+                page_key,
+                cast({{ json_get('page', 'results') }} as json[]) as results
+            from {{ raw_pages(endpoint) }} as raw
+        ) as pages
     )
 {%- endmacro %}
 
