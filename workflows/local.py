@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from extractor.boundary import cli_errors, known_secrets
-from workflows import names, render
-from workflows.runner import RunOptions, run_workflow
-from workflows.runner.report import ConsoleReporter, print_summary
-from workflows.runner.spec import Catalogue
+from workflows import names
+
+if TYPE_CHECKING:  # the runner, YAML and rich load only for the commands here (see extractor.cli)
+    from workflows.runner import RunOptions
+    from workflows.runner.spec import Catalogue
 
 Manifests = Annotated[
     Path | None,
@@ -50,12 +50,17 @@ def render_cmd(
 
     The Helm chart's files/ holds the committed copy; a test fails when it differs from this.
     """
+    from workflows import render
+
     with cli_errors():
         for path in render.write(out):
             typer.echo(str(path))
 
 
 def _catalogue(manifests: Path | None, from_code: bool) -> Catalogue:
+    from workflows import render
+    from workflows.runner.spec import Catalogue
+
     if from_code:
         source = None
     elif manifests is not None:
@@ -84,6 +89,11 @@ def _execute(
     options: RunOptions,
     as_json: bool,
 ) -> None:
+    from rich.console import Console
+
+    from workflows.runner import run_workflow
+    from workflows.runner.report import ConsoleReporter, print_summary
+
     err = Console(stderr=True)
     out = Console(soft_wrap=True)
     with cli_errors():
@@ -150,6 +160,8 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
 def _options(
     logs: Path | None, backoff_scale: float, extractors: int, parallelism: int | None
 ) -> RunOptions:
+    from workflows.runner import RunOptions
+
     key = f"{names.SYNC_CONFIG_MAP}/{names.EXTRACTOR_SEMAPHORE_KEY}"
     return RunOptions(
         log_dir=logs,

@@ -18,10 +18,7 @@ import typer
 from extractor.boundary import cli_errors, known_secrets, load_settings
 from extractor.dates import parse_range, parse_run_date
 from extractor.errors import UsageError
-from extractor.lake import Lake
 from extractor.redact import redact_text
-from extractor.settings import LakeSettings
-from workflows import raw_load
 
 # The repo's dbt project, next to the `workflows` package; images set GMP_DBT_PROJECT_DIR.
 DEFAULT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
@@ -189,6 +186,10 @@ def transform(
         code = 0
         if settings.target not in DEV_TARGETS:
             # Snowflake: first fill the raw tables from the lake's committed partitions.
+            from extractor.lake import Lake
+            from extractor.settings import LakeSettings
+            from workflows import raw_load
+
             partitions = raw_load.raw_partitions(Lake(load_settings(LakeSettings)), days)
             sync = raw_load.sync_command(partitions, force=full_refresh)
             code = run_dbt(settings, sync, env, sys.stdout)
