@@ -61,16 +61,16 @@ demo: setup ## Offline demo: sandbox -> `gmp run --run-date DATE` (extract + dbt
 sandbox: setup ## Start the offline stack in the foreground and print its env (Ctrl-C stops it)
 	$(BIN)/gmp sandbox
 
-bench: bench-extract bench-run bench-transform ## Run every benchmark (~45 min on 2 cores; results in bench/results/)
+bench: bench-extract bench-run bench-transform ## Run every benchmark (~35 min on 2 cores; results in bench/results/)
 
 bench-extract: setup ## Extractor: gmp vs the latency bound and dlt, peak RSS (~3 min)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/bench_extract.py
 
-bench-run: setup ## Orchestration: gmp run overhead, backfill parallelism 4 vs 1
+bench-run: setup ## Orchestration: gmp run overhead, backfill parallelism 4 vs 1 (~13 min)
 	$(BIN)/python bench/bench_run.py
 
-bench-transform: setup ## Warehouse: day N vs day 1, dbt vs a raw scan, full refresh (DAYS=60)
+bench-transform: setup ## Warehouse: day N vs day 1, dbt vs a raw scan, full refresh (DAYS=60, ~15 min)
 	$(BIN)/python bench/bench_transform.py --days $(or $(DAYS),60)
 
 ci: ## What CI runs: setup from scratch, then the tests
