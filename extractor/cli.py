@@ -231,6 +231,8 @@ def sandbox(
             typer.echo(exports)
             typer.echo("# sandbox running — press Ctrl-C to stop", err=True)
             box.wait()
+            typer.echo("# stopping the sandbox", err=True)
+        typer.echo("# sandbox stopped", err=True)
 
 
 def status(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -63,7 +64,27 @@ def test_sandbox_in_the_foreground_serves_until_interrupted(tmp_path) -> None:
         assert any("weed" in c.name() for c in children)
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
+        out, err = _communicate_or_explain(proc, timeout=60)
     assert proc.returncode == 0
+    assert "# sandbox stopped" in err
     assert "export S3_ENDPOINT=" in out
     assert not any(c.is_running() and c.status() != "zombie" for c in children)
+
+
+def _communicate_or_explain(proc: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """communicate(); on a timeout, kill the process tree and fail saying where it stood."""
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        tree: list[psutil.Process] = []
+        with contextlib.suppress(psutil.NoSuchProcess):
+            tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+        states = [f"{p.pid} {p.name()} {p.status()}" for p in tree if p.is_running()]
+        for p in reversed(tree):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.kill()
+        _, err = proc.communicate()
+        raise AssertionError(
+            f"gmp sandbox did not stop within {timeout} s of Ctrl-C; processes: {states}; "
+            f"stderr: {err[-2000:]}"
+        ) from None
