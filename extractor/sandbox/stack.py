@@ -65,10 +65,12 @@ class Sandbox:
         return subprocess.call(command, env={**os.environ, **self.env})
 
     def wait(self) -> None:
-        """Block until Ctrl-C or SIGTERM."""
-        signal.signal(signal.SIGTERM, lambda *_: self._stopped.set())
-        try:
-            while not self._stopped.wait(0.5):
-                pass
-        except KeyboardInterrupt:
+        """Block until Ctrl-C or SIGTERM.
+
+        Both handlers are installed here: a process started in the background by a shell
+        without job control inherits SIGINT *ignored*, and "press Ctrl-C" must still work.
+        """
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: self._stopped.set())
+        while not self._stopped.wait(0.5):
             pass
