@@ -223,8 +223,10 @@ def sandbox(
         _setup(False)
         with Sandbox(data_dir, games_per_day=games_per_day, latency_s=latency_ms / 1000) as box:
             exports = "\n".join(f"export {k}={v}" for k, v in box.env.items())
-            if env_file:
-                env_file.write_text(exports + "\n")
+            if env_file:  # whole or not at all: scripts wait for this file to appear
+                partial = env_file.with_name(env_file.name + ".partial")
+                partial.write_text(exports + "\n")
+                partial.replace(env_file)
             if command:
                 code = box.run(command)
                 raise typer.Exit(code)
