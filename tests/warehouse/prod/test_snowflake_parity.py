@@ -65,37 +65,28 @@ def test_marts_on_the_emulator_equal_the_duckdb_marts(
 ) -> None:
     extract_all(gmp)
 
+    def transform_each_day(name: str, **env: str) -> None:
+        for day in DAYS:
+            result = gmp(
+                "transform",
+                "--run-date",
+                day,
+                timeout=600,
+                **env,
+                DBT_TARGET_PATH=str(tmp_path / f"{name}-target"),
+                DBT_LOG_PATH=str(tmp_path / f"{name}-logs"),
+            )
+            assert result.code == 0, result.stdout[-5000:] + result.stderr[-3000:]
+
     # Dev: DuckDB reading the lake, as a user runs it.
     duckdb_path = tmp_path / "dev.duckdb"
-    for day in DAYS:
-        result = gmp(
-            "transform",
-            "--run-date",
-            day,
-            timeout=600,
-            DUCKDB_PATH=str(duckdb_path),
-            DBT_TARGET_PATH=str(tmp_path / "dev-target"),
-            DBT_LOG_PATH=str(tmp_path / "dev-logs"),
-        )
-        assert result.code == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    transform_each_day("dev", DUCKDB_PATH=str(duckdb_path))
 
     # Prod path on the emulator, as a prod dbt pod runs it: `gmp transform` per day, which
     # loads the day's committed partitions into the raw tables, then builds.
     dbt = emulator_dbt(client=gmp.client, bucket=gmp.s3.bucket, prefix=gmp.prefix)
     dbt.mirror.refresh()
-    for day in DAYS:
-        result = gmp(
-            "transform",
-            "--run-date",
-            day,
-            timeout=600,
-            **dbt.env,
-            DBT_TARGET="emulator",
-            GMP_RAW_STAGE_URL=dbt.mirror.url,
-            DBT_TARGET_PATH=str(tmp_path / "prod-target"),
-            DBT_LOG_PATH=str(tmp_path / "prod-logs"),
-        )
-        assert result.code == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    transform_each_day("prod", **dbt.env, DBT_TARGET="emulator", GMP_RAW_STAGE_URL=dbt.mirror.url)
     loaded = snowflake_emulator.query(
         emulator_database, "select count(distinct run_date), count(*) from RAW.GAMES"
     )
