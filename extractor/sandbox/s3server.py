@@ -115,6 +115,7 @@ class SeaweedS3:
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._ports: list[int] = []
+        self._sockets: dict[Path, int] = {}  # unix sockets our weed created -> their inode
         self._creds: S3Credentials | None = None
 
     @property
@@ -186,12 +187,27 @@ class SeaweedS3:
                     client.create_bucket(Bucket=self._bucket)
                 client.put_object(Bucket=self._bucket, Key=".gmp-ready", Body=b"ok")
                 client.delete_object(Bucket=self._bucket, Key=".gmp-ready")
+                self._sockets = self._own_sockets()
                 return
             except (BotoCoreError, ClientError) as exc:
                 last = f"{type(exc).__name__}: {exc}"
             if time.monotonic() > deadline:
                 self._fail(f"S3 not ready after {self.startup_timeout:.0f}s (last error: {last})")
             time.sleep(0.1)
+
+    def _own_sockets(self) -> dict[Path, int]:
+        """The unix sockets weed made for our ports (named after them in /tmp), by inode.
+
+        Only ports weed listens on: the debug and webdav ports are reserved but left unbound, so
+        another server may take one of them, and its socket must survive our stop.
+        """
+        bound = self._ports[len(_SINGLE) :]
+        found: dict[Path, int] = {}
+        for port in bound:
+            for sock in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):  # noqa: S108
+                with contextlib.suppress(OSError):
+                    found[sock] = sock.stat().st_ino
+        return found
 
     def _fail(self, why: str) -> NoReturn:
         try:
@@ -208,10 +224,11 @@ class SeaweedS3:
         proc, self._proc = self._proc, None
         if proc is not None:
             stop_group(proc, timeout)
-        if proc is not None:  # weed leaves unix sockets named after its ports in /tmp
-            for port in self._ports:
-                for sock in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):  # noqa: S108
-                    sock.unlink(missing_ok=True)
+        for sock, inode in self._sockets.items():  # weed leaves its unix sockets in /tmp
+            with contextlib.suppress(OSError):
+                if sock.stat().st_ino == inode:  # not a newer server's socket on a reused port
+                    sock.unlink()
+        self._sockets = {}
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -107,6 +107,26 @@ def test_stop_leaves_no_process_and_frees_the_port(tmp_path: Path) -> None:
     assert not list(Path("/tmp").glob(f"seaweedfs-*-{port}.sock"))
 
 
+def test_stop_spares_the_sockets_of_a_server_that_took_a_port_we_left_unbound(
+    tmp_path: Path,
+) -> None:
+    """weed names its unix sockets after ports only; a port reserved for the (disabled) webdav
+    server is free for another weed, whose live socket must survive this one's stop."""
+    s3 = SeaweedS3(tmp_path / "weed")
+    s3.start()
+    assert s3.pid is not None
+    args = Path(f"/proc/{s3.pid}/cmdline").read_bytes().decode().split("\0")
+    webdav = next(int(a.split("=")[1]) for a in args if a.startswith("-webdav.port="))
+    path = f"/tmp/seaweedfs-filer-grpc-{webdav}.sock"
+    with socket.socket(socket.AF_UNIX) as other:
+        other.bind(path)
+        try:
+            s3.stop()
+            assert Path(path).exists()
+        finally:
+            Path(path).unlink(missing_ok=True)
+
+
 def test_start_on_a_file_fails_quickly(tmp_path: Path) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")
