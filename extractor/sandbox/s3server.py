@@ -115,7 +115,7 @@ class SeaweedS3:
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._ports: list[int] = []
-        self._sockets: dict[Path, int] = {}  # unix sockets our weed created -> their inode
+        self._launched_at = 0.0  # wall-clock time (file times are wall-clock too)
         self._creds: S3Credentials | None = None
 
     @property
@@ -158,6 +158,7 @@ class SeaweedS3:
             args += [f"-{name}.port={port}", f"-{name}.port.grpc={port + _GRPC_OFFSET}"]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "S3_"))}
         env |= {"AWS_ACCESS_KEY_ID": self._access_key, "AWS_SECRET_ACCESS_KEY": self._secret_key}
+        self._launched_at = time.time()
         self._proc = subprocess.Popen(
             args,
             cwd=self.data_dir,
@@ -187,7 +188,6 @@ class SeaweedS3:
                     client.create_bucket(Bucket=self._bucket)
                 client.put_object(Bucket=self._bucket, Key=".gmp-ready", Body=b"ok")
                 client.delete_object(Bucket=self._bucket, Key=".gmp-ready")
-                self._sockets = self._own_sockets()
                 return
             except (BotoCoreError, ClientError) as exc:
                 last = f"{type(exc).__name__}: {exc}"
@@ -195,19 +195,22 @@ class SeaweedS3:
                 self._fail(f"S3 not ready after {self.startup_timeout:.0f}s (last error: {last})")
             time.sleep(0.1)
 
-    def _own_sockets(self) -> dict[Path, int]:
-        """The unix sockets weed made for our ports (named after them in /tmp), by inode.
+    def _remove_sockets(self) -> None:
+        """Delete the unix sockets weed leaves in /tmp, named after its ports, once it is gone.
 
-        Only ports weed listens on: the debug and webdav ports are reserved but left unbound, so
-        another server may take one of them, and its socket must survive our stop.
+        Only the ports weed listens on, and only sockets made since our launch: weed binds those
+        ports moments after it starts and holds them until it exits, so such a socket is its
+        own. The debug and webdav ports are reserved but never bound, so another server may hold
+        one of them for as long as it likes: its live socket must survive our stop.
         """
-        bound = self._ports[len(_SINGLE) :]
-        found: dict[Path, int] = {}
-        for port in bound:
-            for sock in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):  # noqa: S108
-                with contextlib.suppress(OSError):
-                    found[sock] = sock.stat().st_ino
-        return found
+        names = {f"-{port}.sock" for port in self._ports[len(_SINGLE) :]}
+        with contextlib.suppress(OSError), os.scandir("/tmp") as entries:  # noqa: S108
+            for entry in entries:
+                name = entry.name
+                if name.startswith("seaweedfs-") and name[name.rfind("-") :] in names:
+                    with contextlib.suppress(OSError):
+                        if entry.stat().st_mtime >= self._launched_at:
+                            os.unlink(entry.path)
 
     def _fail(self, why: str) -> NoReturn:
         try:
@@ -224,11 +227,7 @@ class SeaweedS3:
         proc, self._proc = self._proc, None
         if proc is not None:
             stop_group(proc, timeout)
-        for sock, inode in self._sockets.items():  # weed leaves its unix sockets in /tmp
-            with contextlib.suppress(OSError):
-                if sock.stat().st_ino == inode:  # not a newer server's socket on a reused port
-                    sock.unlink()
-        self._sockets = {}
+            self._remove_sockets()
         if self._log is not None:
             self._log.close()
             self._log = None
