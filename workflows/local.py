@@ -145,8 +145,10 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
     extractors: Extractors = names.EXTRACTOR_SEMAPHORE_DEFAULT,
     as_json: AsJson = False,
 ) -> None:
-    """Run the backfill from START to END here: the rendered backfill template, which runs the
-    daily DAG once per day, PARALLELISM days at a time."""
+    """Run the backfill from START to END here, PARALLELISM days at a time.
+
+    Executes the rendered backfill template, which runs the daily DAG once per day.
+    """
     _execute(
         names.BACKFILL_TEMPLATE,
         {"start_date": start, "end_date": end, **_endpoints_json(endpoints)},
