@@ -114,7 +114,7 @@ class SeaweedS3:
         self._secret_key = secret_key if secret_key is not None else secrets.token_hex(20)
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
-        self._ports: list[int] = []
+        self._bound_ports: list[int] = []  # the ports weed listens on (not debug/webdav)
         self._launched_at = 0.0  # wall-clock time (file times are wall-clock too)
         self._creds: S3Credentials | None = None
 
@@ -148,7 +148,7 @@ class SeaweedS3:
     def _launch(self) -> None:
         ports = _free_ports(len(_SINGLE) + len(_PAIRED))
         lone, paired = ports[: len(_SINGLE)], ports[len(_SINGLE) :]
-        self._ports = ports + [p + _GRPC_OFFSET for p in paired]
+        self._bound_ports = paired + [p + _GRPC_OFFSET for p in paired]
         args = [str(weed_binary()), "-logtostderr", "mini", f"-dir={self.data_dir}"]
         args += [f"-ip={_HOST}", f"-ip.bind={_HOST}", f"-bucket={self._bucket}"]
         args += ["-admin.ui=false", "-webdav=false", "-master.telemetry=false"]
@@ -203,7 +203,7 @@ class SeaweedS3:
         own. The debug and webdav ports are reserved but never bound, so another server may hold
         one of them for as long as it likes: its live socket must survive our stop.
         """
-        names = {f"-{port}.sock" for port in self._ports[len(_SINGLE) :]}
+        names = {f"-{port}.sock" for port in self._bound_ports}
         with contextlib.suppress(OSError), os.scandir("/tmp") as entries:  # noqa: S108
             for entry in entries:
                 name = entry.name
