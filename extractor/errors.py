@@ -27,6 +27,13 @@ class QuotaExhausted(GmpError):
     exit_code = 4
 
 
+class Refused(GmpError):
+    """Refused before spending, and retrying cannot change it: a day RAWG cannot serve whole,
+    a run that would overrun the monthly budget. Never retried (exit 5)."""
+
+    exit_code = 5
+
+
 class UpstreamError(GmpError):
     """RAWG kept failing (5xx, hangs, resets, non-JSON bodies) after the retry budget."""
 

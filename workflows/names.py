@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractor.errors import AuthRefused, UsageError
+from extractor.errors import AuthRefused, Refused, UsageError
 
 PART_OF = "game-market-pipeline"
 VERSION = "0.1.0"
@@ -62,8 +62,12 @@ TRANSFORM_SECRETS: dict[str, bool] = {
 }
 SECRET_KEYS = tuple(dict.fromkeys([*EXTRACT_SECRETS, *TRANSFORM_SECRETS]))
 
-# Exit codes a retry cannot fix (CLI contract): bad input and a refused key.
-NO_RETRY_EXIT_CODES: tuple[int, ...] = (UsageError.exit_code, AuthRefused.exit_code)
+# Exit codes a retry cannot fix (CLI contract): bad input, a refused key, a refusal before spending.
+NO_RETRY_EXIT_CODES: tuple[int, ...] = (
+    UsageError.exit_code,
+    AuthRefused.exit_code,
+    Refused.exit_code,
+)
 
 CHART_DIR = Path(__file__).resolve().parent.parent / "helm" / "game-market-pipeline"
 FILES_DIR = CHART_DIR / "files"
