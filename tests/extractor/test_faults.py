@@ -6,8 +6,8 @@ import signal
 import time
 
 import pytest
-from extractor.sandbox.standin import Fault
 
+from extractor.sandbox.standin import Fault
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp
 
 RECOVERABLE = [
