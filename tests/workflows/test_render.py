@@ -254,10 +254,14 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
 def test_retry_gives_up_on_the_exit_codes_the_cli_contract_says_cannot_be_fixed() -> None:
     from extractor.errors import AuthRefused, QuotaExhausted, Refused, UpstreamError, UsageError
 
-    assert names.NO_RETRY_EXIT_CODES == (
-        UsageError.exit_code,
-        AuthRefused.exit_code,
-        Refused.exit_code,
-    ) == (2, 3, 5)
+    assert (
+        names.NO_RETRY_EXIT_CODES
+        == (
+            UsageError.exit_code,
+            AuthRefused.exit_code,
+            Refused.exit_code,
+        )
+        == (2, 3, 5)
+    )
     assert QuotaExhausted.exit_code not in names.NO_RETRY_EXIT_CODES
     assert UpstreamError.exit_code not in names.NO_RETRY_EXIT_CODES
