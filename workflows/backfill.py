@@ -1,4 +1,21 @@
-"""WorkflowTemplate `game-market-backfill`: list the days, run the daily DAG for each, build."""
+"""WorkflowTemplate `game-market-backfill`: list the days, run the daily DAG for each, build.
+
+Stopping after a failed day (what Argo v4.0.9 does, workflow/controller/operator.go
+`checkParallelism`, counters in node_counters.go): the fan-out over days is its own DAG template,
+`days`, with template-level `failFast: true` (`dag.failFast` only decides a DAG's final phase,
+dag.go). Once a child of the `days` node (a day's DAG node) has Failed or Errored:
+- no new day starts: executing `days` returns ErrParallelismReached before its tasks are walked;
+- the `days` node is marked Failed ("template has failed or errored children and failFast
+  enabled") as soon as `getActivePods(days)` is 0, which is at once, because a day's pods have
+  the day's DAG node as boundary, not `days`;
+- so the days already running are no longer walked either: their pods that are already running
+  (or pending) finish, and the workflow waits for them (`markWorkflowPhase` defers completion
+  while task results are in progress), but such a day starts no further step and no retry;
+- `transform` (depends on `days`) is never run: the DAG marks it Omitted ("omitted: depends
+  condition not met", dag.go), and the workflow ends Failed.
+A separate `days` template keeps the `dates` step out of the failFast boundary: otherwise one
+recovered `dates` attempt (a Failed pod node under the boundary) would stop the whole backfill.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +26,7 @@ from workflows import names
 from workflows.daily import DEFAULT_ENDPOINTS_JSON
 from workflows.templates import (
     BACKFILL_DEADLINE_S,
+    SHORT_STEP_DEADLINE_S,
     gmp_container,
     outcome_container,
     retry,
@@ -44,8 +62,8 @@ with WorkflowTemplate(
             "{{inputs.parameters.end_date}}",
         ],
         inputs=["start_date", "end_date"],
-        deadline_s=60,
-        retry_strategy=retry(2, backoff_s=5, max_backoff_s=30),
+        deadline_s=SHORT_STEP_DEADLINE_S,
+        retry_strategy=retry(2, backoff_s=5),
     )
     # One dbt build for the whole range once every day is in the lake: per-day builds would queue
     # on the warehouse mutex and re-parse the project once per day.
@@ -70,6 +88,24 @@ with WorkflowTemplate(
         ]
     )
 
+    # The very same daily DAG per day, by reference: one code path for a day and for a backfill.
+    with DAG(
+        name=names.BACKFILL_DAYS,
+        inputs=[Parameter(name="days"), Parameter(name="endpoints")],
+        parallelism=DEFAULT_PARALLELISM,
+        fail_fast=True,
+    ) as days:
+        Task(
+            name="day",
+            template_ref=TemplateRef(name=names.DAILY_TEMPLATE, template=names.DAILY_ENTRY),
+            arguments={
+                "run_date": "{{item}}",
+                "endpoints": "{{inputs.parameters.endpoints}}",
+                "transform": "false",
+            },
+            with_param="{{inputs.parameters.days}}",
+        )
+
     with DAG(
         name=names.BACKFILL_ENTRY,
         inputs=[
@@ -77,7 +113,6 @@ with WorkflowTemplate(
             Parameter(name="end_date"),
             Parameter(name="endpoints", default=DEFAULT_ENDPOINTS_JSON),
         ],
-        parallelism=DEFAULT_PARALLELISM,
     ):
         listed = Task(
             name="dates",
@@ -87,16 +122,13 @@ with WorkflowTemplate(
                 "end_date": "{{inputs.parameters.end_date}}",
             },
         )
-        # The very same daily DAG, by reference: one code path for a day and for a backfill.
-        days = Task(
-            name="day",
-            template_ref=TemplateRef(name=names.DAILY_TEMPLATE, template=names.DAILY_ENTRY),
+        ran = Task(
+            name="days",
+            template=days,
             arguments={
-                "run_date": "{{item}}",
+                "days": "{{tasks.dates.outputs.result}}",
                 "endpoints": "{{inputs.parameters.endpoints}}",
-                "transform": "false",
             },
-            with_param="{{tasks.dates.outputs.result}}",
         )
         built = Task(
             name="transform",
@@ -106,5 +138,5 @@ with WorkflowTemplate(
                 "end_date": "{{inputs.parameters.end_date}}",
             },
         )
-        listed >> days
-        days >> built
+        listed >> ran
+        ran >> built

@@ -10,7 +10,8 @@ from extractor.endpoints import DEFAULT_ENDPOINTS
 from workflows import names
 from workflows.templates import (
     DAILY_DEADLINE_S,
-    extractor_semaphore,
+    SHORT_STEP_DEADLINE_S,
+    extract_locks,
     gmp_container,
     outcome_container,
     retry,
@@ -31,7 +32,7 @@ with WorkflowTemplate(
         Parameter(
             name="endpoints",
             value=DEFAULT_ENDPOINTS_JSON,
-            description="JSON list of endpoints to extract",
+            description="Endpoints to extract: a JSON list or comma-separated names",
         ),
     ],
     on_exit="exit-handler",
@@ -41,8 +42,8 @@ with WorkflowTemplate(
         "validate",
         args=["validate", "--run-date", RUN_DATE, "--endpoints", "{{inputs.parameters.endpoints}}"],
         inputs=["run_date", "endpoints"],
-        deadline_s=60,
-        retry_strategy=retry(2, backoff_s=5, max_backoff_s=30),
+        deadline_s=SHORT_STEP_DEADLINE_S,
+        retry_strategy=retry(2, backoff_s=5),
     )
     extract = gmp_container(
         "extract",
@@ -52,9 +53,10 @@ with WorkflowTemplate(
         cpu=("250m", "1"),
         memory=("256Mi", "512Mi"),
         deadline_s=3600,
-        # The extractor retries each request itself; these retries cover a pod that died.
-        retry_strategy=retry(3, backoff_s=30, max_backoff_s=600),
-        synchronization=extractor_semaphore(),
+        # The extractor retries each request itself; these retries cover a pod that died, and
+        # exit 4 (still rate-limited after the extractor's own budget) a few minutes later.
+        retry_strategy=retry(3, backoff_s=15, factor=4),
+        synchronization=extract_locks(),
     )
     transform = transform_container(
         "transform",
@@ -81,11 +83,13 @@ with WorkflowTemplate(
             template=validate,
             arguments={"run_date": RUN_DATE, "endpoints": "{{inputs.parameters.endpoints}}"},
         )
+        # The fan-out reads validate's normalised JSON list, not the raw parameter: withParam
+        # must be a JSON list (dag.go `expandTask`), and the parameter may be `games,genres`.
         extracted = Task(
             name="extract",
             template=extract,
             arguments={"endpoint": "{{item}}", "run_date": RUN_DATE},
-            with_param="{{inputs.parameters.endpoints}}",
+            with_param="{{tasks.validate.outputs.result}}",
         )
         transformed = Task(
             name="transform",

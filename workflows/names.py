@@ -12,6 +12,7 @@
 | ConfigMap for `envFrom` (non-secret settings) | `game-market-pipeline-config` |
 | ConfigMap of semaphores, key `rawg-extractors` | `game-market-pipeline-sync` |
 | mutex: one transform at a time (DuckDB) | `game-market-pipeline-dev-warehouse` |
+| mutex: one extract per partition | `game-market-pipeline-extract-<endpoint>-<run_date>` |
 | rendered YAML, written by `gmp render` | `helm/game-market-pipeline/files/` |
 
 The daily DAG takes inputs `run_date`, `endpoints` (a JSON list) and `transform` (`"true"`; the
@@ -34,6 +35,12 @@ DAILY_TEMPLATE = "game-market-daily"
 DAILY_ENTRY = "daily"
 BACKFILL_TEMPLATE = "game-market-backfill"
 BACKFILL_ENTRY = "backfill"
+# The backfill's fan-out over days: its own DAG template so that template-level `failFast` stops
+# starting days once one failed (see workflows.backfill).
+BACKFILL_DAYS = "days"
+# No single Workflow covers more days than this (its node status must stay far below Argo's
+# 1 MiB limit, workflow/packer/packer.go); longer ranges run as consecutive workflows.
+MAX_WORKFLOW_DAYS = 366
 CRON_WORKFLOW = "game-market-daily"
 
 EXTRACTOR_IMAGE = f"game-market-pipeline/extractor:{VERSION}"
@@ -47,11 +54,17 @@ EXTRACTOR_SEMAPHORE_KEY = "rawg-extractors"
 # What `gmp run` allows when there is no ConfigMap to read it from (the chart's default too).
 EXTRACTOR_SEMAPHORE_DEFAULT = 4
 WAREHOUSE_MUTEX = "game-market-pipeline-dev-warehouse"
+# Per partition: Argo substitutes the template's inputs into lock names (ProcessArgs runs before
+# TryAcquire, workflow/controller/operator.go `executeTemplate`). No `/` in it: lock keys are
+# `<namespace>/Mutex/<name>` (workflow/sync/lock_name.go).
+EXTRACT_MUTEX = "game-market-pipeline-extract-{endpoint}-{run_date}"
 
 # Secret keys, named exactly like the env vars they become; optional ones may be absent
 # (e.g. S3 credentials when the pod has an IAM role, Snowflake in dev).
 EXTRACT_SECRETS: dict[str, bool] = {
-    "RAWG_API_KEY": False,
+    # Optional, so a Secret without it starts the pod and `gmp extract` exits 2 at once, saying so
+    # (a required key would leave the pod in CreateContainerConfigError until its deadline).
+    "RAWG_API_KEY": True,
     "AWS_ACCESS_KEY_ID": True,
     "AWS_SECRET_ACCESS_KEY": True,
 }

@@ -1,4 +1,9 @@
-"""The small `gmp` commands the workflows' own steps run: `dates`, `validate` and `outcome`."""
+"""The small `gmp` commands the workflows' own steps run: `dates`, `validate` and `outcome`.
+
+`dates` and `validate` print ONLY their JSON list on stdout: Argo makes a container's stdout its
+`outputs.result` (workflow/executor/executor.go `CaptureScriptResult`: one trailing newline
+trimmed, the last 256 kB kept), which the next task's `withParam` parses as a JSON list.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from extractor.boundary import cli_errors
 from extractor.dates import parse_range, parse_run_date
 from extractor.endpoints import DEFAULT_ENDPOINTS, get_endpoint
 from extractor.errors import UsageError
+from workflows.chunks import refuse_if_too_long
+from workflows.failures import decode, failed_steps
 
 
 def endpoint_names(text: str | None) -> list[str]:
@@ -41,10 +48,12 @@ def dates(
 ) -> None:
     """Print the days from START to END (inclusive) as a JSON list: the backfill's fan-out.
 
-    Both ends must be real past dates and the range is bounded; otherwise exit 2.
+    Both ends must be real past dates and one workflow covers at most 366 days; otherwise exit 2
+    (`gmp submit-backfill` and `gmp backfill` split longer ranges into consecutive workflows).
     """
     with cli_errors():
         days = parse_range(start, end)
+        refuse_if_too_long(days)
         typer.echo(json.dumps([d.isoformat() for d in days]))
 
 
@@ -55,31 +64,32 @@ def validate(
         typer.Option(help="JSON list or comma-separated endpoints (default: the daily set)."),
     ] = None,
 ) -> None:
-    """Check a daily run's inputs before anything is spent: exit 2 on a bad date or endpoint."""
+    """Check a daily run's inputs before anything is spent: exit 2 on a bad date or endpoint.
+
+    Prints the endpoints, normalised, as a JSON list (and nothing else on stdout): the daily
+    DAG's extract fan-out reads it, so `games,genres` and `["games","genres"]` both work.
+    """
     with cli_errors():
-        day = parse_run_date(run_date)
-        typer.echo(
-            json.dumps({"run_date": day.isoformat(), "endpoints": endpoint_names(endpoints)})
-        )
-
-
-def _failures(text: str) -> list[dict[str, Any]]:
-    try:
-        parsed = json.loads(text) if text.strip() else []
-    except json.JSONDecodeError:
-        return [{"message": text}]
-    return [f for f in parsed if isinstance(f, dict)] if isinstance(parsed, list) else []
+        parse_run_date(run_date)
+        typer.echo(json.dumps(endpoint_names(endpoints)))
 
 
 def outcome(
     workflow: Annotated[str, typer.Option(help="Workflow name.")],
     status: Annotated[str, typer.Option(help="Succeeded, Failed or Error.")],
-    failures: Annotated[str, typer.Option(help="Argo's workflow.failures JSON.")] = "",
+    failures: Annotated[
+        str,
+        typer.Option(help="Argo's {{workflow.failures}}: quoted JSON as Argo passes it, or JSON."),
+    ] = "",
     detail: Annotated[
         list[str] | None, typer.Option(help="KEY=VALUE to add to the record; repeatable.")
     ] = None,
 ) -> None:
-    """Record how a workflow ended: one JSON line (what the onExit handler runs)."""
+    """Record how a workflow ended: one JSON line (what the onExit handler runs).
+
+    `failed_steps` names the steps that really failed (with their last attempt's message and
+    pod), not the DAG, fan-out and retry nodes Argo lists too, nor attempts a retry recovered.
+    """
     with cli_errors():
         record: dict[str, Any] = {"event": "workflow finished", "workflow": workflow}
         for item in detail or []:
@@ -88,15 +98,7 @@ def outcome(
                 raise UsageError(f"--detail {item!r} is not KEY=VALUE")
             record[key] = value
         record["status"] = status
-        failed = _failures(failures)
-        record["failed_steps"] = [
-            {
-                "step": f.get("displayName", ""),
-                "template": f.get("templateName", ""),
-                "message": f.get("message", ""),
-            }
-            for f in failed
-        ]
+        record["failed_steps"] = failed_steps(decode(failures))
         typer.echo(json.dumps(record))
 
 

@@ -37,6 +37,10 @@ GMP = "gmp"  # the images' entrypoint, and the console script a person runs loca
 UID = 10001  # the images' numeric non-root user
 TMP_MOUNT = "/tmp"  # noqa: S108 - the pod's only writable path: an emptyDir, not the host's /tmp
 
+# A pod's activeDeadlineSeconds is the template's (workflow/controller/workflowpod.go
+# `createWorkflowPod`) and its clock runs from the pod's start, image pull included: a short
+# step still gets minutes, enough for a cold pull of the image on a fresh node.
+SHORT_STEP_DEADLINE_S = 600
 # Whole-workflow limits: a daily run takes minutes; a stuck one must not hold the semaphore.
 DAILY_DEADLINE_S = 6 * 3600
 BACKFILL_DEADLINE_S = 7 * 24 * 3600
@@ -53,13 +57,32 @@ def retry_expression(no_retry: tuple[int, ...] = names.NO_RETRY_EXIT_CODES) -> s
     return f'lastRetry.status == "Error" || lastRetry.exitCode not in [{codes}]'
 
 
-def retry(limit: int, *, backoff_s: int, max_backoff_s: int) -> RetryStrategy:
-    """`limit` retries after the first attempt, waits doubling from `backoff_s` up to a cap."""
+def backoff_waits(limit: int, backoff_s: int, factor: int) -> list[int]:
+    """The waits before retry 1..limit, as the controller computes them.
+
+    workflow/controller/operator.go `processNodeRetries`: wait = duration * factor^(attempts-1),
+    capped; it waits only while attempts <= limit, and BEFORE it evaluates the retry expression,
+    so an exit the expression refuses (2, 3, 5) still waits the first backoff, holding the
+    template's semaphore and mutex (released only when the retry node is fulfilled, in
+    `executeTemplate`). Hence small first backoffs.
+    """
+    return [backoff_s * factor**n for n in range(limit)]
+
+
+def retry(limit: int, *, backoff_s: int, factor: int = 2) -> RetryStrategy:
+    """`limit` retries after the first attempt, waiting `backoff_waits(...)` before each.
+
+    The cap is the last wait: reached, never passed (a larger cap could never take effect).
+    """
     return RetryStrategy(
         limit=limit,
         retry_policy="Always",
         expression=retry_expression(),
-        backoff=Backoff(duration=f"{backoff_s}s", factor=IntOrString(2), cap=f"{max_backoff_s}s"),
+        backoff=Backoff(
+            duration=f"{backoff_s}s",
+            factor=IntOrString(factor),
+            cap=f"{backoff_waits(limit, backoff_s, factor)[-1]}s",
+        ),
     )
 
 
@@ -100,13 +123,25 @@ def workflow_defaults(deadline_s: int) -> dict[str, Any]:
     }
 
 
-def extractor_semaphore() -> Synchronization:
-    key = ConfigMapKeySelector(name=names.SYNC_CONFIG_MAP, key=names.EXTRACTOR_SEMAPHORE_KEY)
-    return Synchronization(semaphores=[SemaphoreRef(config_map_key_ref=key)])
-
-
 def warehouse_mutex() -> Synchronization:
     return Synchronization(mutexes=[Mutex(name=names.WAREHOUSE_MUTEX)])
+
+
+def extract_locks() -> Synchronization:
+    """The `rawg-extractors` semaphore plus a mutex per partition (endpoint, run_date).
+
+    Two workflows (the cron run and a backfill or a manual submit of the same day) never extract
+    one partition at once. Argo v3.6+ takes several locks per template and waits until it holds
+    all of them (docs/synchronization.md "Multiple locks"); lock names are substituted from the
+    inputs before acquiring (operator.go `executeTemplate`: ProcessArgs, then TryAcquire).
+    """
+    key = ConfigMapKeySelector(name=names.SYNC_CONFIG_MAP, key=names.EXTRACTOR_SEMAPHORE_KEY)
+    partition = names.EXTRACT_MUTEX.format(
+        endpoint="{{inputs.parameters.endpoint}}", run_date="{{inputs.parameters.run_date}}"
+    )
+    return Synchronization(
+        semaphores=[SemaphoreRef(config_map_key_ref=key)], mutexes=[Mutex(name=partition)]
+    )
 
 
 def secret_env(keys: dict[str, bool]) -> list[SecretEnv]:
@@ -174,7 +209,7 @@ def transform_container(
         cpu=("500m", "2"),
         memory=("1Gi", "2Gi"),
         deadline_s=deadline_s,
-        retry_strategy=retry(2, backoff_s=60, max_backoff_s=600),
+        retry_strategy=retry(2, backoff_s=15, factor=4),
         synchronization=warehouse_mutex(),
     )
 
@@ -194,6 +229,6 @@ def outcome_container(detail_args: list[str], inputs: list[str] | None = None) -
             *detail_args,
         ],
         inputs=inputs or [],
-        deadline_s=120,
-        retry_strategy=retry(2, backoff_s=5, max_backoff_s=30),
+        deadline_s=SHORT_STEP_DEADLINE_S,
+        retry_strategy=retry(2, backoff_s=5),
     )
