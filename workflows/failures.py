@@ -35,20 +35,43 @@ _ATTEMPT = re.compile(r"^(?P<step>.+)\((?P<n>\d+)\)$")
 Entry = dict[str, Any]
 
 
+_GO_ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))", re.S)
+_GO_SIMPLE = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _go_unquote(quoted: str) -> str:
+    """Undo Go's strconv.Quote, whose escapes JSON lacks (`\\a`, `\\v`, `\\xHH`, `\\UHHHHHHHH`)."""
+
+    def one(match: re.Match[str]) -> str:
+        code = match[1] or match[2] or match[3]
+        if code:
+            return chr(int(code, 16))
+        return _GO_SIMPLE.get(match[4], match[4])
+
+    return _GO_ESCAPE.sub(one, quoted[1:-1])
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text, strict=False)
+    except json.JSONDecodeError:
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            return _go_unquote(text)
+        raise
+
+
 def decode(text: str) -> list[Entry]:
     """The entries: from Argo's quoted form, from plain JSON (tests, other tools), or nothing."""
     value: Any = text.strip()
     for _ in range(2):  # quoted once by strconv.Quote, then JSON: decode until it is not a string
         if not isinstance(value, str):
             break
-        if not value or value == "null":
+        if not value.strip() or value.strip() == "null":
             return []
         try:
-            value = json.loads(value)
+            value = _loads(value.strip())
         except json.JSONDecodeError:
             return [{"displayName": "", "message": text.strip()}]
-    if value is None:
-        return []
     if not isinstance(value, list):
         return [{"displayName": "", "message": text.strip()}]
     return [f for f in value if isinstance(f, dict)]

@@ -88,7 +88,7 @@ def _execute(
     from_code: bool,
     options: RunOptions,
     as_json: bool,
-) -> None:
+) -> int:
     from rich.console import Console
 
     from workflows.runner import run_workflow
@@ -102,7 +102,22 @@ def _execute(
             result = run_workflow(catalogue, template, arguments, options, reporter)
         print_summary(result, out, known_secrets(), as_json=as_json)
         sys.stdout.flush()
-        raise typer.Exit(result.exit_code())
+    return result.exit_code()
+
+
+def _ranges(start: str, end: str) -> list[tuple[str, str]]:
+    """The backfill workflows a range needs: one, or consecutive ones of at most 366 days."""
+    from extractor.dates import parse_range
+    from extractor.errors import UsageError
+    from workflows.chunks import split
+
+    try:
+        chunks = split(parse_range(start, end))
+    except UsageError:  # the `dates` step refuses it with the same line, as on Argo
+        return [(start, end)]
+    if len(chunks) == 1:
+        return [(start, end)]
+    return [(c.start.isoformat(), c.end.isoformat()) for c in chunks]
 
 
 def run(  # noqa: PLR0917 - typer: the signature is the command line
@@ -121,7 +136,7 @@ def run(  # noqa: PLR0917 - typer: the signature is the command line
     `gmp` process with the env the pod would get; retries, deadlines and locks as rendered.
     Exits 0, or with the failing step's code (2 bad input, 3 key refused, 4 quota), else 1.
     """
-    _execute(
+    code = _execute(
         names.DAILY_TEMPLATE,
         {"run_date": run_date, **_endpoints_json(endpoints)},
         manifests=manifests,
@@ -129,6 +144,7 @@ def run(  # noqa: PLR0917 - typer: the signature is the command line
         options=_options(logs, backoff_scale, extractors, None),
         as_json=as_json,
     )
+    raise typer.Exit(code)
 
 
 def backfill(  # noqa: PLR0917 - typer: the signature is the command line
@@ -147,16 +163,23 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
 ) -> None:
     """Run the backfill from START to END here, PARALLELISM days at a time.
 
-    Executes the rendered backfill template, which runs the daily DAG once per day.
+    Executes the rendered backfill template, which runs the daily DAG once per day. A range of
+    more than 366 days runs as consecutive backfills, each after the previous one succeeded.
     """
-    _execute(
-        names.BACKFILL_TEMPLATE,
-        {"start_date": start, "end_date": end, **_endpoints_json(endpoints)},
-        manifests=manifests,
-        from_code=from_code,
-        options=_options(logs, backoff_scale, extractors, parallelism),
-        as_json=as_json,
-    )
+    ranges = _ranges(start, end)
+    for i, (first, last) in enumerate(ranges, 1):
+        if len(ranges) > 1:
+            typer.echo(f"backfill {i}/{len(ranges)}: {first} to {last}", err=True)
+        code = _execute(
+            names.BACKFILL_TEMPLATE,
+            {"start_date": first, "end_date": last, **_endpoints_json(endpoints)},
+            manifests=manifests,
+            from_code=from_code,
+            options=_options(logs, backoff_scale, extractors, parallelism),
+            as_json=as_json,
+        )
+        if code:
+            raise typer.Exit(code)
 
 
 def _options(

@@ -3,10 +3,18 @@
 Through an Argo Server with Hera when `ARGO_SERVER` is set (`ARGO_TOKEN`, `ARGO_NAMESPACE`,
 `ARGO_INSECURE_SKIP_VERIFY` as the argo CLI reads them); otherwise by creating the Workflow object
 (a `workflowTemplateRef`, nothing else) through the Kubernetes API with the current kubeconfig.
+
+A backfill longer than one workflow may cover (workflows.chunks) runs as consecutive workflows,
+submitted here one after the other, each once the previous one Succeeded. Chosen over a
+workflow-of-workflows (a parent creating child Workflows through resource templates) because that
+needs the workflow service account to create and watch Workflows, and the parent's own status
+and deadline to span years; the cost is that `gmp submit-backfill` stays running, and says how to
+resume from the first chunk that did not succeed.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -19,6 +27,7 @@ from extractor.boundary import cli_errors
 from extractor.dates import parse_range, parse_run_date
 from extractor.errors import GmpError, UsageError
 from workflows import names
+from workflows.chunks import Chunk, split
 from workflows.steps import endpoint_names
 
 if TYPE_CHECKING:  # hera loads only when submitting: `gmp` starts faster for every other command
@@ -184,13 +193,8 @@ def follow(target: Backend, name: str, *, poll_s: float, timeout_s: float) -> st
         time.sleep(poll_s)
 
 
-def _submit(
-    template: str, arguments: dict[str, str], namespace: str | None, wait: bool, timeout_s: float
-) -> None:
-    cluster = Cluster.from_env(namespace)
-    workflow = build_workflow(template, arguments, cluster.namespace)
-    target = backend(cluster)
-    name = target.create(workflow)
+def _create(target: Backend, cluster: Cluster, template: str, arguments: dict[str, str]) -> str:
+    name = target.create(build_workflow(template, arguments, cluster.namespace))
     typer.echo(name)
     via = f"Argo Server {cluster.argo_server}" if cluster.argo_server else "the Kubernetes API"
     typer.echo(
@@ -198,12 +202,50 @@ def _submit(
         f"argo -n {cluster.namespace} watch {name}",
         err=True,
     )
+    return name
+
+
+def _ended_badly(cluster: Cluster, name: str, phase: str, resume: str = "") -> typer.Exit:
+    hint = f"argo -n {cluster.namespace} logs {name}"
+    typer.echo(f"gmp: error: {name} ended {phase}: {hint}{resume}", err=True)
+    return typer.Exit(1)
+
+
+def _submit(
+    template: str, arguments: dict[str, str], namespace: str | None, wait: bool, timeout_s: float
+) -> None:
+    cluster = Cluster.from_env(namespace)
+    target = backend(cluster)
+    name = _create(target, cluster, template, arguments)
     if wait:
         phase = follow(target, name, poll_s=5.0, timeout_s=timeout_s)
         if phase != "Succeeded":
-            hint = f"argo -n {cluster.namespace} logs {name}"
-            typer.echo(f"gmp: {name} ended {phase}: {hint}", err=True)
-            raise typer.Exit(1)
+            raise _ended_badly(cluster, name, phase)
+
+
+def _submit_chunks(
+    chunks: list[Chunk],
+    extra: dict[str, str],
+    *,
+    namespace: str | None,
+    end: str,
+    poll_s: float,
+    timeout_s: float,
+) -> None:
+    """One backfill workflow per chunk, each started once the previous one Succeeded."""
+    cluster = Cluster.from_env(namespace)
+    target = backend(cluster)
+    for i, chunk in enumerate(chunks, 1):
+        arguments = {"start_date": chunk.start.isoformat(), "end_date": chunk.end.isoformat()}
+        typer.echo(f"backfill {i}/{len(chunks)}: {chunk.start} to {chunk.end}", err=True)
+        name = _create(target, cluster, names.BACKFILL_TEMPLATE, {**arguments, **extra})
+        phase = follow(target, name, poll_s=poll_s, timeout_s=timeout_s)
+        if phase != "Succeeded":
+            resume = (
+                f"; days {chunk.start} to {end} are not done: resume with "
+                f"`gmp submit-backfill --start {chunk.start} --end {end}`"
+            )
+            raise _ended_badly(cluster, name, phase, resume)
 
 
 Namespace = Annotated[
@@ -218,8 +260,6 @@ Endpoints = Annotated[
 
 
 def _endpoints(text: str | None) -> dict[str, str]:
-    import json
-
     return {"endpoints": json.dumps(endpoint_names(text))} if text else {}
 
 
@@ -244,16 +284,38 @@ def submit_backfill(  # noqa: PLR0917 - typer: the signature is the command line
     namespace: Namespace = None,
     wait: Wait = False,
     timeout: Timeout = 7 * 24 * 3600,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the workflows (JSON lines); send nothing."),
+    ] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between status checks.", min=0.1)] = 5.0,
 ) -> None:
-    """Submit the backfill WorkflowTemplate from START to END; print the workflow's name."""
+    """Submit the backfill WorkflowTemplate from START to END; print each workflow's name.
+
+    A range longer than one workflow may cover (366 days) runs as consecutive workflows, each
+    submitted once the previous one Succeeded (so this waits); `--dry-run` prints one JSON line
+    per workflow (start_date, end_date, days) without a cluster.
+    """
     with cli_errors():
         days = parse_range(start, end)
-        arguments = {
-            "start_date": days[0].isoformat(),
-            "end_date": days[-1].isoformat(),
-            **_endpoints(endpoints),
-        }
-        _submit(names.BACKFILL_TEMPLATE, arguments, namespace, wait, timeout)
+        chunks = split(days)
+        if dry_run:
+            for chunk in chunks:
+                typer.echo(json.dumps(chunk.as_json()))
+            return
+        extra = _endpoints(endpoints)
+        if len(chunks) == 1:
+            arguments = {"start_date": days[0].isoformat(), "end_date": days[-1].isoformat()}
+            _submit(names.BACKFILL_TEMPLATE, {**arguments, **extra}, namespace, wait, timeout)
+        else:
+            _submit_chunks(
+                chunks,
+                extra,
+                namespace=namespace,
+                end=days[-1].isoformat(),
+                poll_s=poll,
+                timeout_s=timeout,
+            )
 
 
 def register(app: typer.Typer) -> None:

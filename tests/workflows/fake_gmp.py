@@ -25,8 +25,11 @@ def main(argv):
         days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
         out = json.dumps(days) if days else ""
         code = 0 if days else 2
-    elif command == "validate":
+    elif command == "validate":  # like `gmp validate`: stdout is the endpoint list, as JSON
         code = 2 if "bad" in argv[argv.index("--run-date") + 1] else 0
+        text = argv[argv.index("--endpoints") + 1].strip()
+        names = json.loads(text) if text.startswith("[") else text.split(",")
+        out = json.dumps([n.strip() for n in names if n.strip()]) if code == 0 else ""
     elif command == "extract":
         code = 1 if os.environ.get("FAKE_FAIL_EXTRACT") == argv[1] else 0
         out = json.dumps({"endpoint": argv[1], "records": len(argv[1])}) if code == 0 else ""

@@ -75,7 +75,7 @@ def test_the_backfill_runs_the_daily_dag_per_day_within_its_parallelism(
     assert transform["argv"] == ["transform", "--start", "2024-05-01", "--end", "2024-05-05"]
     assert transform["start"] >= max(c["end"] for c in calls if c["argv"][0] == "extract")
     skipped = {s.name for s in result.steps if s.status == "Skipped"}
-    assert skipped == {f"day({i}:{day}).transform" for i, day in enumerate(days)}
+    assert skipped == {f"days.day({i}:{day}).transform" for i, day in enumerate(days)}
     # A day is in flight from its validate's start to its last extract's end.
     spans = []
     for day in days:
