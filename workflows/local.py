@@ -57,7 +57,9 @@ def render_cmd(
             typer.echo(str(path))
 
 
-def _catalogue(manifests: Path | None, from_code: bool) -> Catalogue:
+def _catalogue(
+    manifests: Path | None, from_code: bool, parallelism: int | None = None
+) -> Catalogue:
     from workflows import render
     from workflows.runner.spec import Catalogue
 
@@ -70,7 +72,12 @@ def _catalogue(manifests: Path | None, from_code: bool) -> Catalogue:
     else:  # an installed gmp without the repository: the same code renders the same YAML
         typer.echo("gmp: no rendered files found; rendering from code", err=True)
         source = None
-    return Catalogue.of(list(render.load(source).values()))
+    docs = render.load(source)
+    if parallelism is not None:  # what the chart does with workflows.backfill.parallelism
+        for template in docs["backfill"]["spec"]["templates"]:
+            if "parallelism" in template:
+                template["parallelism"] = parallelism
+    return Catalogue.of(list(docs.values()))
 
 
 def _endpoints_json(endpoints: str | None) -> dict[str, str]:
@@ -88,6 +95,7 @@ def _execute(
     from_code: bool,
     options: RunOptions,
     as_json: bool,
+    parallelism: int | None = None,
 ) -> int:
     from rich.console import Console
 
@@ -97,7 +105,7 @@ def _execute(
     err = Console(stderr=True)
     out = Console(soft_wrap=True)
     with cli_errors():
-        catalogue = _catalogue(manifests, from_code)
+        catalogue = _catalogue(manifests, from_code, parallelism)
         with ConsoleReporter(err) as reporter:
             result = run_workflow(catalogue, template, arguments, options, reporter)
         print_summary(result, out, known_secrets(), as_json=as_json)
@@ -175,8 +183,9 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
             {"start_date": first, "end_date": last, **_endpoints_json(endpoints)},
             manifests=manifests,
             from_code=from_code,
-            options=_options(logs, backoff_scale, extractors, parallelism),
+            options=_options(logs, backoff_scale, extractors, None),
             as_json=as_json,
+            parallelism=parallelism,
         )
         if code:
             raise typer.Exit(code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -61,9 +62,11 @@ def test_the_backfill_runs_the_daily_dag_per_day_within_its_parallelism(
 ) -> None:
     monkeypatch.setenv("FAKE_SLEEP", "0.05")
     args = {"start_date": "2024-05-01", "end_date": "2024-05-05", "endpoints": '["games", "tags"]'}
-    result = fake_gmp.run(
-        list(rendered.values()), names.BACKFILL_TEMPLATE, args, parallelism=parallelism
+    docs = copy.deepcopy(rendered)  # as the chart (and `gmp backfill --parallelism`) sets it
+    next(t for t in docs["backfill"]["spec"]["templates"] if t["name"] == "days")["parallelism"] = (
+        parallelism
     )
+    result = fake_gmp.run(list(docs.values()), names.BACKFILL_TEMPLATE, args)
     assert result.status == "Succeeded"
     calls = fake_gmp.calls()
     days = [f"2024-05-0{i}" for i in range(1, 6)]
