@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -224,3 +226,74 @@ def test_no_cluster_at_all_says_what_to_set(tmp_path: Path) -> None:
     proc = gmp("submit", "--run-date", "2024-05-01", KUBECONFIG=str(tmp_path / "missing"))
     assert proc.returncode == 2
     assert "ARGO_SERVER" in proc.stderr
+
+
+def test_submit_backfill_dry_run_prints_each_workflow_without_a_cluster(tmp_path: Path) -> None:
+    proc = gmp(
+        "submit-backfill",
+        "--start",
+        "2015-01-01",
+        "--end",
+        "2024-12-31",
+        "--dry-run",
+        KUBECONFIG=str(tmp_path / "missing"),
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(lines) == 10
+    assert all(set(line) == {"start_date", "end_date", "days"} for line in lines)
+    assert lines[0]["start_date"] == "2015-01-01" and lines[-1]["end_date"] == "2024-12-31"
+    assert all(line["days"] <= names.MAX_WORKFLOW_DAYS for line in lines)
+    assert sum(line["days"] for line in lines) == 3653  # every day once, none twice
+    for before, after in itertools.pairwise(lines):
+        gap = date.fromisoformat(after["start_date"]) - date.fromisoformat(before["end_date"])
+        assert gap.days == 1
+
+
+def test_a_long_backfill_runs_as_consecutive_workflows_one_after_the_other(
+    fake_api: FakeApi,
+) -> None:
+    proc = gmp(
+        "submit-backfill",
+        "--start",
+        "2022-01-01",
+        "--end",
+        "2024-01-01",
+        "--endpoints",
+        "games",
+        "--poll",
+        "0.1",
+        ARGO_SERVER=fake_api.url,
+    )
+    assert proc.returncode == 0, proc.stderr
+    sent = [
+        {p["name"]: p["value"] for p in r["body"]["workflow"]["spec"]["arguments"]["parameters"]}
+        for r in fake_api.requests
+        if r["method"] == "POST"
+    ]
+    assert sent == [
+        {"start_date": "2022-01-01", "end_date": "2023-01-01", "endpoints": '["games"]'},
+        {"start_date": "2023-01-02", "end_date": "2024-01-01", "endpoints": '["games"]'},
+    ]
+    # The second is created only after the first was seen Succeeded.
+    methods = [r["method"] for r in fake_api.requests]
+    assert methods.index("GET") < len(methods) - 1 - methods[::-1].index("POST")
+
+
+def test_a_failed_chunk_stops_the_long_backfill_and_says_how_to_resume(fake_api: FakeApi) -> None:
+    fake_api.phase = "Failed"
+    proc = gmp(
+        "submit-backfill",
+        "--start",
+        "2022-01-01",
+        "--end",
+        "2024-01-01",
+        "--poll",
+        "0.1",
+        ARGO_SERVER=fake_api.url,
+    )
+    assert proc.returncode == 1
+    assert [r["method"] for r in fake_api.requests].count("POST") == 1
+    last = proc.stderr.splitlines()[-1]
+    assert last.startswith("gmp: error:") and "ended Failed" in last
+    assert "gmp submit-backfill --start 2022-01-01 --end 2024-01-01" in last
