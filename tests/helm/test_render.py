@@ -111,6 +111,9 @@ def test_prod_values_set_the_per_environment_fields() -> None:
     assert [t["parallelism"] for t in backfill["spec"]["templates"] if "parallelism" in t] == [4]
     transform = _template(docs["WorkflowTemplate/game-market-daily"], "transform")["container"]
     assert transform["resources"]["limits"] == {"cpu": "2", "memory": "4Gi"}
+    # The backfill's one build of up to 366 days is sized too, not left at the rendered default.
+    ranged = _template(backfill, "transform-range")["container"]
+    assert ranged["resources"]["limits"] == {"cpu": "4", "memory": "8Gi"}
     # Steps read the existing Secret; the chart creates none and ships no AWS keys (IRSA).
     refs = {
         e["valueFrom"]["secretKeyRef"]["name"]
