@@ -49,10 +49,12 @@ class Cluster:
     argo_server: str | None = None
     token: str | None = None
     verify_ssl: bool = True
+    context: str | None = None  # kubeconfig context (Kubernetes API only); None = the current one
 
     @classmethod
-    def from_env(cls, namespace: str | None) -> Cluster:
+    def from_env(cls, namespace: str | None, context: str | None = None) -> Cluster:
         return cls(
+            context=context,
             namespace=namespace or os.environ.get("ARGO_NAMESPACE") or DEFAULT_NAMESPACE,
             argo_server=os.environ.get("ARGO_SERVER") or None,
             token=os.environ.get("ARGO_TOKEN") or None,
@@ -128,8 +130,13 @@ class KubernetesApi:
         from kubernetes import client, config  # type: ignore[import-untyped]
 
         try:
-            config.load_kube_config()
+            config.load_kube_config(context=cluster.context)
         except Exception:
+            if cluster.context:
+                raise UsageError(
+                    f"kubeconfig context {cluster.context!r} is not usable: check `kubectl "
+                    "config get-contexts` (or KUBECONFIG)"
+                ) from None
             try:
                 config.load_incluster_config()
             except Exception:
@@ -211,10 +218,15 @@ def _ended_badly(cluster: Cluster, name: str, phase: str, resume: str = "") -> t
     return typer.Exit(1)
 
 
-def _submit(
-    template: str, arguments: dict[str, str], namespace: str | None, wait: bool, timeout_s: float
+def _submit(  # noqa: PLR0917 - one call site per command
+    template: str,
+    arguments: dict[str, str],
+    namespace: str | None,
+    wait: bool,
+    timeout_s: float,
+    context: str | None = None,
 ) -> None:
-    cluster = Cluster.from_env(namespace)
+    cluster = Cluster.from_env(namespace, context)
     target = backend(cluster)
     name = _create(target, cluster, template, arguments)
     if wait:
@@ -231,9 +243,10 @@ def _submit_chunks(
     end: str,
     poll_s: float,
     timeout_s: float,
+    context: str | None,
 ) -> None:
     """One backfill workflow per chunk, each started once the previous one Succeeded."""
-    cluster = Cluster.from_env(namespace)
+    cluster = Cluster.from_env(namespace, context)
     target = backend(cluster)
     for i, chunk in enumerate(chunks, 1):
         arguments = {"start_date": chunk.start.isoformat(), "end_date": chunk.end.isoformat()}
@@ -253,6 +266,10 @@ Namespace = Annotated[
     typer.Option(help=f"Namespace (default: $ARGO_NAMESPACE, else {DEFAULT_NAMESPACE})."),
 ]
 Wait = Annotated[bool, typer.Option("--wait", help="Follow the workflow to its end.")]
+Context = Annotated[
+    str | None,
+    typer.Option(help="kubeconfig context (without ARGO_SERVER; default: the current one)."),
+]
 Timeout = Annotated[float, typer.Option(help="With --wait: give up following after this many s.")]
 Endpoints = Annotated[
     str | None, typer.Option(help="Comma-separated endpoints (default: the template's list).")
@@ -263,18 +280,19 @@ def _endpoints(text: str | None) -> dict[str, str]:
     return {"endpoints": json.dumps(endpoint_names(text))} if text else {}
 
 
-def submit(
+def submit(  # noqa: PLR0917 - typer: the signature is the command line
     run_date: Annotated[str, typer.Option("--run-date", help="Partition date, YYYY-MM-DD.")],
     endpoints: Endpoints = None,
     namespace: Namespace = None,
     wait: Wait = False,
     timeout: Timeout = 6 * 3600,
+    context: Context = None,
 ) -> None:
     """Submit the daily WorkflowTemplate for RUN_DATE to the cluster; print the workflow's name."""
     with cli_errors():
         day = parse_run_date(run_date).isoformat()
         arguments = {"run_date": day, **_endpoints(endpoints)}
-        _submit(names.DAILY_TEMPLATE, arguments, namespace, wait, timeout)
+        _submit(names.DAILY_TEMPLATE, arguments, namespace, wait, timeout, context)
 
 
 def submit_backfill(  # noqa: PLR0917 - typer: the signature is the command line
@@ -289,6 +307,7 @@ def submit_backfill(  # noqa: PLR0917 - typer: the signature is the command line
         typer.Option("--dry-run", help="Print the workflows (JSON lines); send nothing."),
     ] = False,
     poll: Annotated[float, typer.Option(help="Seconds between status checks.", min=0.1)] = 5.0,
+    context: Context = None,
 ) -> None:
     """Submit the backfill WorkflowTemplate from START to END; print each workflow's name.
 
@@ -306,7 +325,9 @@ def submit_backfill(  # noqa: PLR0917 - typer: the signature is the command line
         extra = _endpoints(endpoints)
         if len(chunks) == 1:
             arguments = {"start_date": days[0].isoformat(), "end_date": days[-1].isoformat()}
-            _submit(names.BACKFILL_TEMPLATE, {**arguments, **extra}, namespace, wait, timeout)
+            _submit(
+                names.BACKFILL_TEMPLATE, {**arguments, **extra}, namespace, wait, timeout, context
+            )
         else:
             _submit_chunks(
                 chunks,
@@ -315,6 +336,7 @@ def submit_backfill(  # noqa: PLR0917 - typer: the signature is the command line
                 end=days[-1].isoformat(),
                 poll_s=poll,
                 timeout_s=timeout,
+                context=context,
             )
 
 
