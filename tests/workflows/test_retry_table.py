@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
