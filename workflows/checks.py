@@ -20,6 +20,10 @@ Doc = dict[str, Any]
 EXIT_ONLY = {"workflow.status", "workflow.failures"}
 _SECRETISH = re.compile(r"(KEY|SECRET|PASSWORD|TOKEN)", re.IGNORECASE)
 _EXPR_VARIABLE = re.compile(r"\bworkflow\.[A-Za-z_.]+")
+_SECONDS = re.compile(r"^(\d+)s$")
+# A pod's activeDeadlineSeconds counts its image pull (workflowpod.go `createWorkflowPod`).
+MIN_POD_DEADLINE_S = 600
+PARTITION_INPUTS = ("{{inputs.parameters.endpoint}}", "{{inputs.parameters.run_date}}")
 
 
 def strings(node: Any) -> Iterator[str]:
@@ -100,12 +104,14 @@ class Checker:
                 allowed |= EXIT_ONLY
             if "dag" in template:
                 self.check_dag(name, template, allowed)
+                self.check_fan_out(where, template, set(arguments))
             else:
                 self.check_names(where, template, allowed)
             if "container" in template:
                 self.check_container(where, template)
             if "parallelism" in template and not isinstance(template["parallelism"], int):
                 self.problem(where, "parallelism must be a literal integer (Argo v4)")
+            self.check_locks(where, template)
 
     def check_names(self, where: str, node: Any, allowed: set[str]) -> None:
         for text in strings(node):
@@ -168,12 +174,63 @@ class Checker:
             if name not in given and "default" not in param and "value" not in param:
                 self.problem(where, f"input {name!r} of {label} is not given")
 
+    def check_fan_out(self, where: str, template: Doc, user_arguments: set[str]) -> None:
+        """withParam reads a checked JSON list; a fan-out of days stops after a failed day."""
+        tasks = template["dag"]["tasks"]
+        for task in tasks:
+            param = str(task.get("withParam", ""))
+            for variable in variables(param):
+                name = variable.removeprefix("inputs.parameters.")
+                if name != variable and name in user_arguments:
+                    self.problem(
+                        f"{where}/{task['name']}",
+                        f"withParam reads the user's {name!r} as given: fan out over the output "
+                        "of the step that validates it (it must be a JSON list, dag.go expandTask)",
+                    )
+            if "withParam" in task and "templateRef" in task:
+                # operator.go checkParallelism: only template-level failFast stops new children,
+                # and every Failed pod node in the boundary counts: the fan-out must be alone.
+                if template.get("failFast") is not True:
+                    self.problem(where, "a fan-out of days needs template-level `failFast: true`")
+                if len(tasks) != 1:
+                    self.problem(where, "a failFast fan-out of days must be its DAG's only task")
+
+    def check_locks(self, where: str, template: Doc) -> None:
+        sync = template.get("synchronization") or {}
+        mutexes = [m.get("name", "") for m in sync.get("mutexes") or []]
+        for name in mutexes:
+            if "/" in name:  # lock keys are <namespace>/Mutex/<name> (workflow/sync/lock_name.go)
+                self.problem(where, f"mutex name {name!r} contains '/'")
+        extracts = any(
+            (s.get("configMapKeyRef") or {}).get("key") == names.EXTRACTOR_SEMAPHORE_KEY
+            for s in sync.get("semaphores") or []
+        )
+        if extracts and not any(all(p in name for p in PARTITION_INPUTS) for name in mutexes):
+            self.problem(where, "an extract needs a mutex keyed by endpoint and run_date")
+
+    def check_retry_timing(self, where: str, template: Doc, strategy: Doc) -> None:
+        deadline = template.get("activeDeadlineSeconds")
+        if isinstance(deadline, int) and deadline < MIN_POD_DEADLINE_S:
+            self.problem(
+                where,
+                f"activeDeadlineSeconds {deadline} leaves no time for a cold image pull "
+                f"(at least {MIN_POD_DEADLINE_S})",
+            )
+        backoff = strategy.get("backoff") or {}
+        parts = [_SECONDS.match(str(backoff.get(k, ""))) for k in ("duration", "cap")]
+        if backoff and parts[0] and parts[1]:
+            factor = int(backoff.get("factor", 1))
+            last = int(parts[0][1]) * factor ** max(int(strategy.get("limit", 0)) - 1, 0)
+            if int(parts[1][1]) > last:  # operator.go processNodeRetries: waits are capped
+                self.problem(where, f"backoff cap {backoff['cap']} is never reached (last {last}s)")
+
     def check_container(self, where: str, template: Doc) -> None:
         container = template["container"]
         strategy = template.get("retryStrategy")
         if not strategy:
             self.problem(where, "no retryStrategy")
         else:
+            self.check_retry_timing(where, template, strategy)
             try:
                 codes = no_retry_codes(strategy.get("expression", ""))
             except SpecError as exc:

@@ -122,6 +122,56 @@ BREAKAGES = {
         lambda d: _template(d, "days").__setitem__("parallelism", "{{inputs.parameters.p}}"),
         "literal integer",
     ),
+    "fan-out over the raw endpoints parameter": (
+        "daily",
+        lambda d: _template(d, "daily")["dag"]["tasks"][1].__setitem__(
+            "withParam", "{{inputs.parameters.endpoints}}"
+        ),
+        "withParam reads the user's 'endpoints' as given",
+    ),
+    "days fan-out without template failFast": (
+        "backfill",
+        lambda d: _template(d, "days").pop("failFast"),
+        "needs template-level `failFast: true`",
+    ),
+    "days fan-out sharing its failFast DAG": (
+        "backfill",
+        lambda d: _template(d, "days")["dag"]["tasks"].append(
+            {
+                "name": "dates",
+                "template": "dates",
+                "arguments": {
+                    "parameters": [
+                        {"name": "start_date", "value": "x"},
+                        {"name": "end_date", "value": "y"},
+                    ]
+                },
+            }
+        ),
+        "must be its DAG's only task",
+    ),
+    "extract without its partition mutex": (
+        "daily",
+        lambda d: _template(d, "extract")["synchronization"].pop("mutexes"),
+        "mutex keyed by endpoint and run_date",
+    ),
+    "mutex name with a slash": (
+        "daily",
+        lambda d: _template(d, "transform")["synchronization"]["mutexes"][0].__setitem__(
+            "name", "a/b"
+        ),
+        "contains '/'",
+    ),
+    "deadline too short for an image pull": (
+        "daily",
+        lambda d: _template(d, "validate").__setitem__("activeDeadlineSeconds", 60),
+        "no time for a cold image pull",
+    ),
+    "backoff cap never reached": (
+        "daily",
+        lambda d: _template(d, "extract")["retryStrategy"]["backoff"].__setitem__("cap", "600s"),
+        "backoff cap 600s is never reached",
+    ),
     "cron singular schedule": (
         "cron",
         lambda d: d["spec"].__setitem__("schedule", "0 3 * * *"),
