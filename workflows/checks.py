@@ -251,6 +251,10 @@ class Checker:
                 self.problem(where, f"env {var['name']} carries a literal value: use secretKeyRef")
             if ref and (ref["name"] != names.SECRET or ref["key"] not in names.SECRET_KEYS):
                 self.problem(where, f"env {var['name']} reads an unknown secret {ref}")
+            elif ref and ref.get("optional") is not True:
+                # A missing required key leaves the pod in CreateContainerConfigError, Pending
+                # until its deadline, then retried; optional, `gmp` says what is missing (exit 2).
+                self.problem(where, f"env {var['name']}: secretKeyRef must be optional")
 
     def check_cron(self, doc: Doc) -> None:
         where = f"CronWorkflow {doc['metadata']['name']}"

@@ -116,3 +116,33 @@ def test_backfill_runs_every_day_through_the_daily_template() -> None:
         f"where cast(run_date as varchar) between '{start}' and '{end}'"
     )
     assert int(str(days[0][0])) == 2
+
+
+def kubectl(*args: str) -> subprocess.CompletedProcess[str]:
+    return _run(["kubectl", "--context", CONTEXT, *args])
+
+
+def test_the_controller_is_argo_v4_0_9_or_later() -> None:
+    # v4.0.9 fixes the semaphore/mutex bugs the extract locks hit (#16160, #16405, #16567).
+    proc = kubectl("-n", "argo", "get", "deploy", "workflow-controller", "-o",
+                   "jsonpath={.spec.template.spec.containers[0].image}")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    tag = proc.stdout.rsplit(":", 1)[-1].lstrip("v")
+    assert tuple(int(p) for p in tag.split(".")[:3]) >= (4, 0, 9), proc.stdout
+
+
+def test_the_namespace_enforces_pod_security_restricted() -> None:
+    proc = kubectl("get", "namespace", NAMESPACE, "-o", "json")
+    assert proc.returncode == 0, proc.stderr
+    labels = json.loads(proc.stdout)["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_endpoints_given_comma_separated_reach_the_fan_out() -> None:
+    wf = submit("game-market-daily", "run_date=2024-04-30", "endpoints=genres,platforms")
+    status = dict(wf["status"])  # type: ignore[arg-type]
+    assert status["phase"] == "Succeeded", status.get("message")
+    nodes = dict(status["nodes"])  # type: ignore[arg-type]
+    extracts = {n["displayName"] for n in nodes.values() if n.get("type") == "Retry"
+                and n.get("templateName") == "extract"}  # fmt: skip
+    assert extracts == {"extract(0:genres)", "extract(1:platforms)"}

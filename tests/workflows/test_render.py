@@ -172,6 +172,13 @@ BREAKAGES = {
         lambda d: _template(d, "extract")["retryStrategy"]["backoff"].__setitem__("cap", "600s"),
         "backoff cap 600s is never reached",
     ),
+    "required secret key": (
+        "daily",
+        lambda d: _template(d, "extract")["container"]["env"][0]["valueFrom"]["secretKeyRef"].pop(
+            "optional"
+        ),
+        "secretKeyRef must be optional",
+    ),
     "cron singular schedule": (
         "cron",
         lambda d: d["spec"].__setitem__("schedule", "0 3 * * *"),
