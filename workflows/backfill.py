@@ -8,9 +8,10 @@ dag.go). Once a child of the `days` node (a day's DAG node) has Failed or Errore
 - the `days` node is marked Failed ("template has failed or errored children and failFast
   enabled") as soon as `getActivePods(days)` is 0, which is at once, because a day's pods have
   the day's DAG node as boundary, not `days`;
-- so the days already running are no longer walked either: their pods that are already running
-  (or pending) finish, and the workflow waits for them (`markWorkflowPhase` defers completion
-  while task results are in progress), but such a day starts no further step and no retry;
+- so the days already running are no longer walked either: their pods already running (or
+  pending) are not stopped (exec_control.go `applyExecutionControl` terminates pods only on a
+  shutdown or past the workflow deadline) and run their current attempt to its end, but such a
+  day starts no further step and no retry;
 - `transform` (depends on `days`) is never run: the DAG marks it Omitted ("omitted: depends
   condition not met", dag.go), and the workflow ends Failed.
 A separate `days` template keeps the `dates` step out of the failFast boundary: otherwise one
