@@ -36,13 +36,14 @@ def split(days: list[dt.date], size: int = names.MAX_WORKFLOW_DAYS) -> list[Chun
     return [Chunk(days[i], days[min(i + size, len(days)) - 1]) for i in range(0, len(days), size)]
 
 
-def refuse_if_too_long(days: list[dt.date]) -> None:
+def refuse_if_too_long(first: dt.date, last: dt.date) -> None:
     """Exit 2 for a range one backfill workflow may not cover, saying how to split it."""
-    if len(days) > names.MAX_WORKFLOW_DAYS:
-        start, end = days[0].isoformat(), days[-1].isoformat()
+    days = (last - first).days + 1
+    if days > names.MAX_WORKFLOW_DAYS:
+        chunks = -(-days // names.MAX_WORKFLOW_DAYS)
         raise UsageError(
-            f"range of {len(days)} days is longer than one backfill workflow may cover "
-            f"({names.MAX_WORKFLOW_DAYS} days): run `gmp submit-backfill --start {start} "
-            f"--end {end}` (or `gmp backfill` locally), which splits it into "
-            f"{len(split(days))} consecutive workflows"
+            f"range of {days} days is longer than one backfill workflow may cover "
+            f"({names.MAX_WORKFLOW_DAYS} days): run `gmp submit-backfill --start {first} "
+            f"--end {last}` (or `gmp backfill` locally), which splits it into "
+            f"{chunks} consecutive workflows"
         )

@@ -15,7 +15,8 @@
 | mutex: one extract per partition | `game-market-pipeline-extract-<endpoint>-<run_date>` |
 | rendered YAML, written by `gmp render` | `helm/game-market-pipeline/files/` |
 
-The daily DAG takes inputs `run_date`, `endpoints` (a JSON list) and `transform` (`"true"`; the
+The daily DAG takes inputs `run_date`, `endpoints` (a JSON list or comma-separated names; the
+fan-out reads `validate`'s normalised JSON list) and `transform` (`"true"`; the
 backfill passes `"false"` and builds the range once at the end). The ConfigMap carries
 LAKE_BUCKET, LAKE_PREFIX, S3_ENDPOINT, RAWG_BASE_URL, DBT_TARGET, DUCKDB_PATH, SNOWFLAKE_* and
 GMP_*. Per environment, Helm rewrites image registries/tags and may set the backfill template's

@@ -52,8 +52,8 @@ def dates(
     (`gmp submit-backfill` and `gmp backfill` split longer ranges into consecutive workflows).
     """
     with cli_errors():
+        refuse_if_too_long(parse_run_date(start), parse_run_date(end))
         days = parse_range(start, end)
-        refuse_if_too_long(days)
         typer.echo(json.dumps([d.isoformat() for d in days]))
 
 
