@@ -44,7 +44,7 @@ class CommitSettings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     lease_seconds: float = Field(
-        default=DEFAULT_LEASE_SECONDS, ge=2, le=3600, alias="GMP_LEASE_SECONDS"
+        default=DEFAULT_LEASE_SECONDS, ge=1, le=3600, alias="GMP_LEASE_SECONDS"
     )
 
 
