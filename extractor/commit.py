@@ -126,6 +126,12 @@ class PartitionWriter:
     def abort(self) -> None:
         """After a failure: remove this run's own staging folder, and nothing else. A swap
         already under way keeps its staged copy and its lease, for the roll-forward."""
+        try:
+            self._abort()
+        except Exception:  # the original failure is what the user must see
+            log.warning("could not clean up after run %s", self.run_id, exc_info=True)
+
+    def _abort(self) -> None:
         self._heartbeat.stop()
         if self._swapping and not (self._lease is not None and self._lease.lost):
             log.error(
