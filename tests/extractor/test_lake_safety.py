@@ -149,3 +149,13 @@ def test_a_killed_runs_staging_is_removed_once_its_heartbeat_is_stale(gmp: Gmp, 
     assert gmp("extract", "games", "--run-date", RUN_DATE, GMP_LEASE_SECONDS="1").code == 0
     assert gmp.list_keys("_incoming/") == []
     assert whole(gmp)["record_count"] == 95
+
+
+def test_without_conditional_writes_the_advisory_lease_still_commits(gmp: Gmp, standin) -> None:
+    """The fallback for servers that ignore If-None-Match/If-Match: write, wait, read back."""
+    lake = Lake(lake_settings(gmp))
+    lake._conditional = False  # as the probe concludes on such a server
+    extract(lake, standin)
+    extract(lake, standin)
+    assert whole(gmp)["record_count"] == 95
+    assert gmp.list_keys("_incoming/") == []
