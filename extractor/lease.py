@@ -106,6 +106,11 @@ class Lease:
                 return
             self._renewals += 1
             try:
+                if not self._lake.conditional:  # advisory: only renew what is still ours
+                    current = self._lake.head(self.key)
+                    if current is None or current.etag != self.etag:
+                        self.lost = True
+                        return
                 written = self._lake.put_if(self.key, self._body(), etag=self.etag)
             except Exception:  # S3 unreachable: lost once it may have expired for the others
                 log.warning("could not renew the commit lease", exc_info=True)
