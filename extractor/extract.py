@@ -172,10 +172,10 @@ class Extraction:
                 )
             yield _Planned(whole, first.count, pages, number), first
             return
-        page_ones: dict[int, Page] = {}  # by id(window): each window's page 1, kept
+        page_ones: dict[tuple[tuple[str, str], ...], Page] = {}  # each window's page 1, kept
 
         def probe(window: Window) -> int:
-            page_ones[id(window)] = page = self._fetch(window, 1)
+            page_ones[tuple(sorted(window.query().items()))] = page = self._fetch(window, 1)
             return page.count
 
         split = split_day(whole, first.count, cap_rows, probe)
@@ -194,7 +194,7 @@ class Extraction:
         for window, rows in split.windows:
             planned = _Planned(window, rows, pages_for(rows), number)
             number += planned.pages
-            yield planned, page_ones[id(window)]
+            yield planned, page_ones[tuple(sorted(window.query().items()))]
 
     def _fetch(self, window: Window, page: int) -> Page:
         try:
