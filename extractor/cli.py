@@ -59,6 +59,7 @@ def extract(
 ) -> None:
     """Extract one endpoint's partition for RUN_DATE into the lake (what an extractor pod runs)."""
     from extractor.client import RawgClient
+    from extractor.commit import CommitSettings
     from extractor.extract import Extraction
     from extractor.lake import Lake
     from extractor.malloc import keep_memory_flat
@@ -85,6 +86,7 @@ def extract(
                 page_cap=rawg.page_cap,
                 max_pages=max_pages,
                 on_page=on_page,
+                lease_seconds=load_settings(CommitSettings).lease_seconds,
             ).run()
         summary = {
             "endpoint": result.endpoint,

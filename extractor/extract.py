@@ -14,11 +14,12 @@ from typing import Any, TypeVar
 
 from extractor import __version__
 from extractor.client import Page, PageNotFound, RawgClient
+from extractor.commit import DEFAULT_LEASE_SECONDS, PageEntry, PartitionWriter
 from extractor.endpoints import PAGE_SIZE, Endpoint, Mode
-from extractor.errors import IncompleteExtract
-from extractor.lake import Lake, PageEntry, PartitionWriter
+from extractor.errors import IncompleteExtract, Refused
+from extractor.lake import Lake
 from extractor.redact import strip_key
-from extractor.windows import Window, pages_for, partition_window
+from extractor.windows import Window, pages_for, partition_window, split_day, unreachable_reason
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +89,15 @@ class Extraction:
         page_cap: int,
         max_pages: int | None = None,
         on_page: Callable[[int, int], None] | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> None:
         self.endpoint, self.run_date = endpoint, run_date
         self._client, self._secret = client, secret
         self._concurrency, self._page_cap = concurrency, page_cap
         self._max_pages = max_pages if max_pages is not None else endpoint.max_pages
-        self._writer = PartitionWriter(lake, endpoint.name, run_date, threads=concurrency)
+        self._writer = PartitionWriter(
+            lake, endpoint.name, run_date, threads=concurrency, lease_seconds=lease_seconds
+        )
         self._on_page = on_page or (lambda done, total: None)
         self._total_pages = 0
         self._done = 0
@@ -113,13 +117,14 @@ class Extraction:
         self._writer.begin()
         whole = partition_window(self.endpoint, self.run_date)
         first = self._fetch(whole, 1)
-        windows: list[_Planned] = []
+        # Every window is probed before any is paged: a day that cannot be served whole is
+        # refused having spent only its probes.
+        plan = list(self._plan_windows(whole, first))
+        windows = [planned for planned, _ in plan]
+        self._total_pages = sum(w.pages for w in windows)
 
         def tasks() -> Iterator[Callable[[], tuple[int, PageEntry]]]:
-            # Windows are planned lazily, so probing the next one overlaps fetching this one.
-            for planned, page_one in self._plan_windows(whole, first):
-                windows.append(planned)
-                self._total_pages += planned.pages
+            for planned, page_one in plan:
                 yield partial(self._store, planned, page_one, 1)
                 for page in range(2, planned.pages + 1):
                     yield partial(self._fetch_and_store, planned, page)
@@ -167,32 +172,29 @@ class Extraction:
                 )
             yield _Planned(whole, first.count, pages, number), first
             return
-        reachable = 0
-        pending = list(reversed(whole.halves() or ()))
-        while pending:
-            window = pending.pop()
-            page = self._fetch(window, 1)
-            if page.count > cap_rows:
-                halves = window.halves()
-                if halves is None:
-                    raise IncompleteExtract(
-                        f"{self.endpoint.name} {self.run_date}: {page.count} rows released on "
-                        f"one day exceed RAWG's page cap; cannot split further"
-                    )
-                pending.extend(reversed(halves))
-                continue
-            if page.count == 0:
-                continue
-            reachable += page.count
-            planned = _Planned(window, page.count, pages_for(page.count), number)
-            number += planned.pages
-            yield planned, page
-        if reachable != first.count:
-            raise IncompleteExtract(
-                f"{self.endpoint.name} {self.run_date}: {first.count} rows exceed RAWG's page cap "
-                f"and release-date windows reach only {reachable} (games without a release date "
-                "cannot be windowed); nothing committed"
+        page_ones: dict[tuple[tuple[str, str], ...], Page] = {}  # each window's page 1, kept
+
+        def probe(window: Window) -> int:
+            page_ones[tuple(sorted(window.query().items()))] = page = self._fetch(window, 1)
+            return page.count
+
+        split = split_day(whole, first.count, cap_rows, probe)
+        reason = unreachable_reason(split, self._page_cap)
+        if reason is not None:
+            raise Refused(
+                f"{self.endpoint.name} {self.run_date} refused before paging (spent "
+                f"{1 + split.probes} requests on counts): {reason}"
             )
+        if split.reachable != first.count:
+            raise IncompleteExtract(
+                f"{self.endpoint.name} {self.run_date}: release-date windows count "
+                f"{split.reachable} games but the day reports {first.count} (RAWG's data moved "
+                "while probing); nothing committed — re-run the partition"
+            )
+        for window, rows in split.windows:
+            planned = _Planned(window, rows, pages_for(rows), number)
+            number += planned.pages
+            yield planned, page_ones[tuple(sorted(window.query().items()))]
 
     def _fetch(self, window: Window, page: int) -> Page:
         try:

@@ -1,14 +1,12 @@
-"""The S3 data lake: page keys, staged writes and the manifest that commits a partition."""
+"""The S3 data lake: clean keys, listings with sizes, conditional writes, the server's clock."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
+import email.utils
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -19,20 +17,65 @@ from extractor.errors import LakeError, UsageError
 from extractor.settings import LakeSettings
 
 MANIFEST = "_manifest.json"
+INCOMING = "_incoming"
 
 
 def page_name(number: int) -> str:
     return f"page-{number:05d}.json"
 
 
+def clean_prefix(prefix: str) -> str:
+    """LAKE_PREFIX as key segments joined by one '/': no leading, trailing or doubled '/'.
+
+    S3 servers rewrite such keys (SeaweedFS drops a leading '/' and folds '//'), so a key the
+    lake wrote would not be the key it lists. '.' and '..' segments are refused outright.
+    """
+    segments = [s for s in prefix.strip().split("/") if s]
+    if any(s in (".", "..") for s in segments):
+        raise UsageError(
+            f"LAKE_PREFIX {prefix!r} has a '.' or '..' segment; use a plain path such as raw/rawg"
+        )
+    return "/".join(segments)
+
+
+def join_key(*parts: str) -> str:
+    """A key from clean parts; an empty part (an empty prefix) is skipped, never a '//'."""
+    return "/".join(p.strip("/") for p in parts if p.strip("/"))
+
+
 @dataclass(frozen=True)
-class PageEntry:
-    """What the manifest records of one stored page."""
+class Stored:
+    """One object as the server lists it."""
 
     key: str
-    bytes: int
-    sha256: str
-    records: int
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True)
+class Head:
+    """An object's ETag and age by the server's own clock (no skew between machines)."""
+
+    etag: str
+    size: int
+    age_s: float
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _missing(exc: ClientError) -> bool:
+    return error_code(exc) in ("404", "NoSuchKey", "NotFound")
+
+
+def _refused(exc: ClientError) -> bool:
+    """A failed precondition: 412, or 409 when a concurrent conditional write won (AWS)."""
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return status in (409, 412) or error_code(exc) in (
+        "PreconditionFailed",
+        "ConditionalRequestConflict",
+    )
 
 
 class Lake:
@@ -42,7 +85,7 @@ class Lake:
         if not settings.bucket:
             raise UsageError("LAKE_BUCKET is not set: name the S3 bucket that holds the lake")
         self.bucket = settings.bucket
-        self.prefix = settings.prefix.strip("/")
+        self.prefix = clean_prefix(settings.prefix)
         self.endpoint = settings.endpoint or None
         secret = settings.secret_access_key
         self._s3 = boto3.client(
@@ -60,9 +103,10 @@ class Lake:
                 max_pool_connections=max_connections,
             ),
         )
+        self._conditional: bool | None = None
 
     def where(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}" + (
+        return f"s3://{join_key(self.bucket, self.prefix)}" + (
             f" at {self.endpoint}" if self.endpoint else ""
         )
 
@@ -73,7 +117,7 @@ class Lake:
         except EndpointConnectionError:
             raise LakeError(f"cannot reach the S3 endpoint for {self.where()}") from None
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
+            code = error_code(exc)
             if code in ("403", "AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId"):
                 raise UsageError(
                     f"S3 refused the credentials for bucket {self.bucket!r}; check "
@@ -88,111 +132,138 @@ class Lake:
             raise LakeError(f"cannot use {self.where()}: {type(exc).__name__}") from None
 
     def partition_prefix(self, endpoint: str, run_date: dt.date) -> str:
-        return f"{self.prefix}/{endpoint}/run_date={run_date.isoformat()}/"
+        return join_key(self.prefix, endpoint, f"run_date={run_date.isoformat()}") + "/"
 
-    def staging_prefix(self, endpoint: str, run_date: dt.date) -> str:
-        # Outside `{endpoint}/run_date=*/`, so no reader's glob ever sees half a run.
-        return f"{self.prefix}/_incoming/{endpoint}/run_date={run_date.isoformat()}/"
+    def incoming_prefix(self, endpoint: str, run_date: dt.date) -> str:
+        """Where runs of a partition stage their pages and take the commit lease: outside
+        `{endpoint}/run_date=*/`, so no reader's glob ever sees half a run."""
+        return join_key(self.prefix, INCOMING, endpoint, f"run_date={run_date.isoformat()}") + "/"
 
-    def keys(self, prefix: str) -> Iterator[str]:
+    # -- reading ------------------------------------------------------------------------------
+
+    def listing(self, prefix: str) -> Iterator[Stored]:
         paginator = self._s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             for item in page.get("Contents", []):
-                yield item["Key"]
+                yield Stored(item["Key"], int(item["Size"]), str(item.get("ETag", "")))
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        return (item.key for item in self.listing(prefix))
+
+    def folders(self, prefix: str) -> list[str]:
+        """The `prefix…/` folders one level below prefix."""
+        paginator = self._s3.get_paginator("list_objects_v2")
+        found: list[str] = []
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+            found += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        return found
+
+    def head(self, key: str) -> Head | None:
+        try:
+            answer = self._s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        now = email.utils.parsedate_to_datetime(answer["ResponseMetadata"]["HTTPHeaders"]["date"])
+        age = (now - answer["LastModified"]).total_seconds()
+        return Head(str(answer["ETag"]), int(answer["ContentLength"]), age)
 
     def exists(self, key: str) -> bool:
-        try:
-            self._s3.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
-        return True
+        return self.head(key) is not None
 
     def get(self, key: str) -> bytes:
         body: bytes = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         return body
 
-    def put(self, key: str, body: bytes, content_type: str = "application/json") -> None:
-        self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+    def get_json(self, key: str) -> dict[str, Any] | None:
+        try:
+            data: dict[str, Any] = json.loads(self.get(key))
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        return data
 
-    def copy(self, source: str, target: str) -> None:
-        self._s3.copy_object(
+    def manifest(self, endpoint: str, run_date: dt.date) -> dict[str, Any] | None:
+        """The committed manifest of a partition, or None when it is not committed."""
+        return self.get_json(self.partition_prefix(endpoint, run_date) + MANIFEST)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def put(self, key: str, body: bytes, content_type: str = "application/json") -> str:
+        """Store body at key; returns the ETag."""
+        answer = self._s3.put_object(
+            Bucket=self.bucket, Key=key, Body=body, ContentType=content_type
+        )
+        return str(answer.get("ETag", ""))
+
+    def put_if(self, key: str, body: bytes, *, etag: str | None) -> str | None:
+        """Write only if key is absent (etag None) or still has this ETag: the new ETag, or
+        None when the condition failed. Without conditional writes (see `conditional`) this is
+        a plain write: callers must say so."""
+        kwargs: dict[str, Any] = {}
+        if self.conditional:
+            kwargs = {"IfNoneMatch": "*"} if etag is None else {"IfMatch": etag}
+        try:
+            answer = self._s3.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType="application/json", **kwargs
+            )
+        except ClientError as exc:
+            if _refused(exc) or (etag is not None and _missing(exc)):
+                return None
+            raise
+        return str(answer.get("ETag", ""))
+
+    def delete_if(self, key: str, etag: str) -> bool:
+        """Delete key only while it still has this ETag; False when it changed or is gone."""
+        if not self.conditional:
+            head = self.head(key)
+            if head is None or head.etag != etag:
+                return False
+            self._s3.delete_object(Bucket=self.bucket, Key=key)
+            return True
+        try:
+            self._s3.delete_object(Bucket=self.bucket, Key=key, IfMatch=etag)
+        except ClientError as exc:
+            if _refused(exc) or _missing(exc):
+                return False
+            raise
+        return True
+
+    def copy(self, source: str, target: str) -> str:
+        answer = self._s3.copy_object(
             Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source}
         )
+        return str(answer.get("CopyObjectResult", {}).get("ETag", ""))
 
     def delete(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
             batch = [{"Key": k} for k in keys[start : start + 1000]]
             self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
 
-    def manifest(self, endpoint: str, run_date: dt.date) -> dict[str, Any] | None:
-        """The committed manifest of a partition, or None when it is not committed."""
-        try:
-            data: dict[str, Any] = json.loads(
-                self.get(self.partition_prefix(endpoint, run_date) + MANIFEST)
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return None
-            raise
-        return data
-
-
-class PartitionWriter:
-    """Writes a partition's pages, then commits them in one step that ends with the manifest.
-
-    A partition with no commit yet (the daily and backfill case) is written in place: there is
-    nothing to protect, and readers ignore it until the manifest appears. A partition that is
-    already committed is re-run through a staging prefix instead, so a run that fails half-way
-    leaves the previous commit untouched — an old day cannot always be fetched again as it was
-    (RAWG moves a game to the day it was last updated). Commit: drop the old manifest, copy the
-    staged pages into place, delete pages the new run did not produce, write the new manifest,
-    clear the staging area. A crash inside commit leaves no manifest: the partition is invisible
-    until a re-run, which finds the staged pages gone or cleared and starts again.
-    """
-
-    def __init__(self, lake: Lake, endpoint: str, run_date: dt.date, *, threads: int) -> None:
-        self._lake = lake
-        self._final = lake.partition_prefix(endpoint, run_date)
-        self._staging = lake.staging_prefix(endpoint, run_date)
-        self._threads = threads
-        self._target = self._staging
-
     @property
-    def staged(self) -> bool:
-        return self._target == self._staging
+    def conditional(self) -> bool:
+        """Whether the server honours `If-None-Match: *` / `If-Match` on PUT (AWS since 2024,
+        MinIO, SeaweedFS ≥ 3.97). Probed once: a create-only write of a fresh key twice."""
+        if self._conditional is None:
+            import secrets
 
-    def begin(self) -> None:
-        """Clear what an interrupted run may have staged; choose where pages go."""
-        self._clear_staging()
-        committed = self._lake.exists(self._final + MANIFEST)
-        self._target = self._staging if committed else self._final
-
-    def abort(self) -> None:
-        """Best effort: a failed run leaves nothing behind (a re-run would clear it too)."""
-        with contextlib.suppress(Exception):  # the original failure is what the user must see
-            self._clear_staging()
-            if not self.staged:  # written in place, and nothing was committed there before
-                self._lake.delete(list(self._lake.keys(self._final)))
-
-    def put_page(self, number: int, body: bytes, records: int) -> PageEntry:
-        name = page_name(number)
-        self._lake.put(self._target + name, body)
-        return PageEntry(self._final + name, len(body), hashlib.sha256(body).hexdigest(), records)
-
-    def commit(self, manifest: dict[str, Any], pages: list[PageEntry]) -> None:
-        lake, final = self._lake, self._final
-        names = [p.key.removeprefix(final) for p in pages]
-        if self.staged:
-            lake.delete([final + MANIFEST])
-            with ThreadPoolExecutor(self._threads) as pool:
-                list(pool.map(lambda n: lake.copy(self._staging + n, final + n), names))
-        wanted = {final + n for n in names} | {final + MANIFEST}
-        lake.delete([k for k in lake.keys(final) if k not in wanted])
-        body = {**manifest, "pages": [asdict(p) for p in pages]}
-        lake.put(final + MANIFEST, json.dumps(body, indent=2, sort_keys=True).encode() + b"\n")
-        self._clear_staging()
-
-    def _clear_staging(self) -> None:
-        self._lake.delete(list(self._lake.keys(self._staging)))
+            probe = join_key(self.prefix, INCOMING, f".conditional-probe-{secrets.token_hex(6)}")
+            try:
+                self._s3.put_object(Bucket=self.bucket, Key=probe, Body=b"1", IfNoneMatch="*")
+            except ClientError as exc:  # old AWS: 501 NotImplemented for the header
+                if error_code(exc) not in ("NotImplemented", "501"):
+                    raise
+                self._conditional = False
+                return False
+            try:
+                self._s3.put_object(Bucket=self.bucket, Key=probe, Body=b"2", IfNoneMatch="*")
+                self._conditional = False
+            except ClientError as exc:
+                if not _refused(exc):
+                    raise
+                self._conditional = True
+            finally:
+                self._s3.delete_object(Bucket=self.bucket, Key=probe)
+        return self._conditional

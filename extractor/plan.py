@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from extractor.client import RawgClient
 from extractor.endpoints import PAGE_SIZE, Endpoint, Mode
-from extractor.windows import pages_for, partition_window
+from extractor.windows import Window, pages_for, partition_window, split_day, unreachable_reason
 
 
 @dataclass(frozen=True)
@@ -18,14 +19,43 @@ class PlanLine:
     requests: int  # requests the extraction will make (a lower bound when not exact)
     exact: bool
     note: str = ""
+    reachable: bool = True  # False: the extractor refuses the day (exit 5), spending `requests`
 
 
 def plan_partition(
     endpoint: Endpoint, run_date: dt.date, client: RawgClient, *, page_cap: int
 ) -> PlanLine:
-    """One probe (`page_size=1`) for the count; the rest is arithmetic."""
-    probe = client.get_page(endpoint.path, partition_window(endpoint, run_date).query(), 1, 1)
-    return cost_of(endpoint, run_date, probe.count, page_cap=page_cap)
+    """One probe (`page_size=1`) for the count; a `games` day over the page cap also has its
+    release-date windows probed, as the extraction will, to know it can be served whole."""
+    whole = partition_window(endpoint, run_date)
+
+    def probe(window: Window) -> int:
+        return client.get_page(endpoint.path, window.query(), 1, 1).count
+
+    count = probe(whole)
+    if endpoint.mode is Mode.INCREMENTAL and pages_for(count) > page_cap:
+        return cost_of_split(endpoint, run_date, count, page_cap=page_cap, probe=probe)
+    return cost_of(endpoint, run_date, count, page_cap=page_cap)
+
+
+def cost_of_split(
+    endpoint: Endpoint,
+    run_date: dt.date,
+    count: int,
+    *,
+    page_cap: int,
+    probe: Callable[[Window], int],
+) -> PlanLine:
+    """The day's first page, one page per window probed, then the windows' other pages."""
+    split = split_day(partition_window(endpoint, run_date), count, page_cap * PAGE_SIZE, probe)
+    probes = 1 + split.probes
+    reason = unreachable_reason(split, page_cap)
+    if reason is not None:
+        note = f"UNREACHABLE: {reason}"
+        return PlanLine(endpoint.name, run_date, count, probes, True, note, reachable=False)
+    pages = sum(pages_for(rows) - 1 for _, rows in split.windows)
+    note = f"over RAWG's page cap: {len(split.windows)} release-date windows"
+    return PlanLine(endpoint.name, run_date, count, probes + pages, True, note)
 
 
 def cost_of(endpoint: Endpoint, run_date: dt.date, count: int, *, page_cap: int) -> PlanLine:
@@ -38,17 +68,6 @@ def cost_of(endpoint: Endpoint, run_date: dt.date, count: int, *, page_cap: int)
             endpoint.max_pages,
             True,
             f"capped at {endpoint.max_pages} pages ({endpoint.max_pages * PAGE_SIZE} rows)",
-        )
-    if endpoint.mode is Mode.INCREMENTAL and pages > page_cap:
-        # The first full-size request is spent learning that the day must be split, and each
-        # over-full release-date window costs one more: only the page total is certain.
-        return PlanLine(
-            endpoint.name,
-            run_date,
-            count,
-            pages + 1,
-            False,
-            "over RAWG's page cap: split into release-date windows (+1 request per split)",
         )
     return PlanLine(endpoint.name, run_date, count, pages, True)
 

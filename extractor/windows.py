@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from extractor.endpoints import PAGE_SIZE, Endpoint, Mode
@@ -53,3 +54,62 @@ def partition_window(endpoint: Endpoint, run_date: dt.date) -> Window:
 def pages_for(count: int) -> int:
     """Requests needed to page through `count` rows; an empty result still costs one."""
     return max(1, math.ceil(count / PAGE_SIZE))
+
+
+@dataclass(frozen=True)
+class Split:
+    """A day over the page cap, cut into release-date windows by their counts alone."""
+
+    windows: list[tuple[Window, int]]  # in release-date order, each with its row count
+    count: int  # rows the whole day's query reports
+    probes: int  # requests the split spent (one per window looked at)
+    overfull: int  # rows released on single days that alone exceed the page cap
+
+    @property
+    def reachable(self) -> int:
+        return sum(n for _, n in self.windows)
+
+    @property
+    def unreachable(self) -> int:
+        """Rows no window can serve whole: undated games, and over-full single days."""
+        return max(0, self.count - self.reachable)
+
+
+def split_day(whole: Window, count: int, cap_rows: int, probe: Callable[[Window], int]) -> Split:
+    """Halve the release-date range until every window fits under the cap, asking `probe`
+    for each window's count. Nothing is paged: the caller decides from the counts whether the
+    day can be served whole before spending anything more."""
+    windows: list[tuple[Window, int]] = []
+    pending = list(reversed(whole.halves() or ()))
+    probes = overfull = 0
+    while pending:
+        window = pending.pop()
+        rows = probe(window)
+        probes += 1
+        if rows > cap_rows:
+            halves = window.halves()
+            if halves is None:  # one release day alone is over the cap: cannot split further
+                overfull += rows
+                continue
+            pending.extend(reversed(halves))
+        elif rows:
+            windows.append((window, rows))
+    return Split(windows, count, probes, overfull)
+
+
+def unreachable_reason(split: Split, page_cap: int) -> str | None:
+    """Why a split day cannot be served whole (and what to do), or None when it can."""
+    if split.unreachable == 0:
+        return None
+    undated = split.unreachable - split.overfull
+    causes = []
+    if undated > 0:
+        causes.append(f"{undated} without a release date (no window reaches them)")
+    if split.overfull:
+        causes.append(f"{split.overfull} released on single days that exceed the cap alone")
+    return (
+        f"{split.unreachable} of its {split.count} games cannot be fetched: "
+        f"{' and '.join(causes)}, past RAWG's cap of {page_cap} pages per query. Retrying "
+        "cannot fix it; leave the day out (`gmp plan` marks it unreachable) or, if your RAWG "
+        "plan serves more pages per query, raise GMP_PAGE_CAP"
+    )

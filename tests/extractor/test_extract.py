@@ -73,11 +73,25 @@ def test_a_day_over_the_page_cap_is_split_by_release_date(gmp: Gmp, standin_fact
     assert manifest["record_count"] == manifest["reported_count"] == 7 * PAGE_SIZE + 5
 
 
-def test_over_the_cap_with_undated_games_fails_loudly(gmp: Gmp, standin_factory) -> None:
-    gmp.point_at(standin_factory(7 * PAGE_SIZE + 5, page_cap=3, tba_share=0.2))
+def test_a_day_that_cannot_be_reached_whole_is_refused_before_paging(
+    gmp: Gmp, standin_factory
+) -> None:
+    server = standin_factory(7 * PAGE_SIZE + 5, page_cap=3, tba_share=0.2)
+    gmp.point_at(server)
     result = gmp("extract", "games", "--run-date", RUN_DATE, GMP_PAGE_CAP="3")
-    assert result.code == 1
-    assert "release-date windows reach only" in result.stderr
+    assert result.code == 5  # Refused: Argo and the runner never retry it
+    undated = sum(
+        1
+        for game_id in server.catalogue.game_ids_updated_on(DAY)
+        if server.catalogue.released_ordinals()[game_id - 1] == 0
+    )
+    lines = [line for line in result.stderr.splitlines() if line.startswith("gmp: ")]
+    assert len(lines) == 1
+    assert f"{undated} of its {7 * PAGE_SIZE + 5} games cannot be fetched" in lines[0]
+    assert "GMP_PAGE_CAP" in lines[0] and "Retrying cannot fix it" in lines[0]
+    # Only counts were spent: page 1 of the day and of each window, no window paged further.
+    assert {r.params["page"] for r in server.requests} == {"1"}
+    assert f"spent {len(server.requests)} requests" in lines[0]
     assert gmp.list_keys() == []  # nothing committed, nothing left staged
 
 
@@ -103,7 +117,7 @@ def test_three_reruns_give_identical_bytes(gmp: Gmp) -> None:
         assert gmp("extract", "games", "--run-date", RUN_DATE).code == 0
         pages = {k: gmp.read(k) for k in gmp.list_keys("games/") if "page-" in k}
         manifest = gmp.manifest("games")
-        for stamp in ("started_at", "finished_at"):
+        for stamp in ("started_at", "finished_at", "run_id"):
             manifest.pop(stamp)
         snapshots.append((pages, manifest))
     assert snapshots[0] == snapshots[1] == snapshots[2]

@@ -32,15 +32,31 @@ def test_plan_for_a_range_probes_games_per_day_and_snapshots_once(gmp: Gmp, stan
     assert len(games) == 5 and all(line["requests"] == 3 for line in games)
 
 
-def test_plan_over_the_page_cap_is_a_lower_bound(gmp: Gmp, standin_factory) -> None:
+def test_plan_over_the_page_cap_probes_the_windows_and_is_exact(gmp: Gmp, standin_factory) -> None:
     server = standin_factory(7 * 40 + 5, page_cap=3, tba_share=0.0)
     gmp.point_at(server)
     plan = gmp("plan", "--run-date", RUN_DATE, "--endpoints", "games", "--json", GMP_PAGE_CAP="3")
     line = plan.json()["lines"][0]
-    assert line["exact"] is False
+    assert line["exact"] is True and line["reachable"] is True
     server.reset_requests()
     assert gmp("extract", "games", "--run-date", RUN_DATE, GMP_PAGE_CAP="3").code == 0
-    assert len(server.requests) >= line["requests"]
+    assert len(server.requests) == line["requests"]
+
+
+def test_plan_marks_a_day_that_cannot_be_reached_whole(gmp: Gmp, standin_factory) -> None:
+    server = standin_factory(7 * 40 + 5, page_cap=3, tba_share=0.2)
+    gmp.point_at(server)
+    result = gmp("plan", "--run-date", RUN_DATE, "--endpoints", "games", GMP_PAGE_CAP="3")
+    assert result.code == 0, result.stderr
+    assert "UNREACHABLE" in result.stdout
+    line = gmp(
+        "plan", "--run-date", RUN_DATE, "--endpoints", "games", "--json", GMP_PAGE_CAP="3"
+    ).json()["lines"][0]
+    assert line["reachable"] is False and "cannot be fetched" in line["note"]
+    server.reset_requests()
+    refused = gmp("extract", "games", "--run-date", RUN_DATE, GMP_PAGE_CAP="3")
+    assert refused.code == 5
+    assert len(server.requests) == line["requests"]  # the refusal costs what plan said
 
 
 @pytest.mark.parametrize("args", [["--run-date", "2099-01-01"], ["--start", "2024-01-01"]])
