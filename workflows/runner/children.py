@@ -1,0 +1,74 @@
+"""Child processes tied to their parent: a `kill -9` of gmp ends them and, level by level, theirs.
+
+Each child asks the kernel for SIGKILL when its parent dies (Linux `PR_SET_PDEATHSIG`, set between
+fork and exec), and checks right after that its parent is still the one that started it (else the
+parent died in between, and the child kills itself). The kernel sends the signal when the *thread*
+that forked the child exits, not the process: every caller here waits for its child in the thread
+that started it (the runner's worker threads do `start` then `wait`), so that thread never ends
+first while the process lives. A grandchild is covered when its parent uses this module too
+(`gmp run` → `gmp transform` → `dbt`); anything else left in a child's process group is swept by
+`wait` when the child ends, as a container's processes end with its main process.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+_prctl: Callable[..., int] | None = None
+if sys.platform.startswith("linux"):
+    _prctl = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True).prctl
+
+
+def _tie_to(parent: int) -> Callable[[], None]:
+    """The function the child runs before exec (resolved in the parent: no import in the child)."""
+    prctl = _prctl
+
+    def tie() -> None:
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the line above took effect
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return tie
+
+
+def popen(argv: Sequence[str], *, own_group: bool = False, **kwargs: Any) -> subprocess.Popen[Any]:
+    """subprocess.Popen of a child that dies with this process; `own_group`: a new process group."""
+    if own_group:
+        kwargs["process_group"] = 0
+    return subprocess.Popen(list(argv), preexec_fn=_tie_to(os.getpid()), **kwargs)  # noqa: PLW1509
+
+
+def signal_group(proc: subprocess.Popen[Any], signum: int) -> None:
+    """Send `signum` to the child's process group (it must have been started with own_group)."""
+    try:
+        os.killpg(proc.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        return
+
+
+def wait(proc: subprocess.Popen[Any], timeout: float | None = None) -> int | None:
+    """Wait for a child started with own_group, then SIGKILL what it left in its group.
+
+    The group is swept while the exited child is still a zombie (waitid WNOWAIT), so its id cannot
+    have been reused by another process. None: still running after `timeout` seconds.
+    """
+    limit = None if timeout is None else time.monotonic() + timeout
+    pause = 0.005
+    while os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
+        if limit is not None and time.monotonic() >= limit:
+            return None
+        time.sleep(pause if limit is None else min(pause, max(limit - time.monotonic(), 0)))
+        pause = min(pause * 2, 0.1)
+    signal_group(proc, signal.SIGKILL)
+    return proc.wait()
