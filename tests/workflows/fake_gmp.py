@@ -3,7 +3,10 @@
 Every call appends one JSON line (argv, env subset, start/end times) to $FAKE_GMP_LOG.
 Commands: `dates --start A --end B`, `validate ...`, `extract NAME ...` (prints records),
 `transform ...`, `outcome ...`, `sleep S`, `exit CODE`, `flaky FILE N` (fails N times, then
-succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`.
+succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`, `raw TEXT` (TEXT with backslash
+escapes, no newline added), `big N` (N bytes then "TAIL\n"), `fails NAME DIR` (exits 1 as many times
+as FAKE_FAILS says for NAME, e.g. "games=9,tags=1", then succeeds), `spawn FILE S` (starts a plain
+grandchild sleeping S s, writes "<own pid> <grandchild pid>" to FILE, sleeps S s).
 Environment knobs: FAKE_FAIL_EXTRACT=name (that extract exits 1), FAKE_SLEEP=seconds per step.
 """
 
@@ -43,6 +46,27 @@ def main(argv):
         with open(path, "w") as f:
             f.write(str(seen + 1))
         code = 1 if seen < times else 0
+    elif command == "raw":
+        sys.stdout.write(argv[1].encode().decode("unicode_escape"))
+    elif command == "big":
+        sys.stdout.write("x" * int(argv[1]) + "TAIL\n")
+    elif command == "fails":
+        times = dict(pair.split("=") for pair in os.environ["FAKE_FAILS"].split(","))
+        path = os.path.join(argv[2], argv[1])
+        seen = int(open(path).read()) if os.path.exists(path) else 0
+        with open(path, "w") as f:
+            f.write(str(seen + 1))
+        code = 1 if seen < int(times.get(argv[1], 0)) else 0
+    elif command == "spawn":
+        import subprocess
+
+        child = subprocess.Popen(
+            [sys.executable, "-S", "-c", f"import time; time.sleep({argv[2]})"]
+        )
+        with open(argv[1] + ".tmp", "w") as f:
+            f.write(f"{os.getpid()} {child.pid}")
+        os.replace(argv[1] + ".tmp", argv[1])
+        time.sleep(float(argv[2]))
     elif command == "echo":
         out = argv[1]
     elif command == "env":

@@ -7,7 +7,10 @@ that forked the child exits, not the process: every caller here waits for its ch
 that started it (the runner's worker threads do `start` then `wait`), so that thread never ends
 first while the process lives. A grandchild is covered when its parent uses this module too
 (`gmp run` → `gmp transform` → `dbt`); anything else left in a child's process group is swept by
-`wait` when the child ends, as a container's processes end with its main process.
+`wait` when the child ends, as a container's processes end with its main process, and by the
+`Reaper` when this process dies first: a small process that holds the read end of a pipe, learns
+each group as it starts, and SIGKILLs the groups still listed when the pipe closes (EOF: this
+process ended, however it ended).
 """
 
 from __future__ import annotations
@@ -72,3 +75,51 @@ def wait(proc: subprocess.Popen[Any], timeout: float | None = None) -> int | Non
         pause = min(pause * 2, 0.1)
     signal_group(proc, signal.SIGKILL)
     return proc.wait()
+
+
+_REAPER = """
+import os, signal, sys
+groups = set()
+for line in sys.stdin:
+    sign, pgid = line[0], int(line[1:])
+    (groups.add if sign == "+" else groups.discard)(pgid)
+for pgid in groups:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+
+class Reaper:
+    """Kills the process groups still running when this process ends, even by SIGKILL."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[str] | None = None
+
+    def _pipe(self) -> Any:
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-S", "-c", _REAPER],
+                stdin=subprocess.PIPE,
+                text=True,
+                start_new_session=True,  # Ctrl-C in the terminal must not stop it first
+            )
+        return self._proc.stdin
+
+    def watch(self, pgid: int) -> None:
+        pipe = self._pipe()
+        pipe.write(f"+{pgid}\n")
+        pipe.flush()
+
+    def forget(self, pgid: int) -> None:
+        if self._proc is not None and self._proc.stdin is not None:
+            self._proc.stdin.write(f"-{pgid}\n")
+            self._proc.stdin.flush()
+
+    def close(self) -> None:
+        if self._proc is not None:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+            self._proc.wait()
+            self._proc = None

@@ -204,6 +204,25 @@ def run_workflow(
         limit = float(spec["activeDeadlineSeconds"])
         run.deadline = started + limit
         run.deadline_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=limit)
+    try:
+        status, exit_step, failures = _run(run, name, spec, entry, params)
+    finally:
+        run.processes.close()
+    return RunResult(
+        run.workflow,
+        status,
+        run.steps,
+        time.monotonic() - started,
+        run.log_dir,
+        exit_step,
+        failures,
+    )
+
+
+def _run(
+    run: Run, name: str, spec: dict[str, Any], entry: dict[str, Any], params: dict[str, str]
+) -> tuple[str, Step | None, str]:
+    """The entry node, then the exit handler, then whatever still runs: (status, exit, failures)."""
     result = _in_thread(
         lambda: run.execute(name, entry, params, path="", display=run.workflow, boundary=None),
         run,
@@ -214,7 +233,7 @@ def run_workflow(
         failures = failures_parameter(run.workflow, run.failed_nodes)
     if spec.get("onExit"):
         run.globals.update({"workflow.status": status, "workflow.failures": failures})
-        handler = catalogue.template(name, spec["onExit"])
+        handler = run.catalogue.template(name, spec["onExit"])
         display = f"{run.workflow}.onExit"  # common.GenerateOnExitNodeName
         exit_result = _in_thread(
             lambda: run.execute(
@@ -222,18 +241,11 @@ def run_workflow(
             ),
             run,
         )
-        with run.lock:
-            exit_step = run.steps.pop()  # the exit handler is reported apart from the steps
+        with run.lock:  # the exit handler is reported apart from the steps
+            exit_step = next(s for s in run.steps if s.name == "onExit")
+            run.steps.remove(exit_step)
         if status == "Succeeded" and not exit_result.ok:
             status = exit_result.phase
     # operator.go `markWorkflowPhase`: not completed while pods still report; wait for them.
     _in_thread(lambda: wait_all(run.stragglers), run)
-    return RunResult(
-        run.workflow,
-        status,
-        run.steps,
-        time.monotonic() - started,
-        run.log_dir,
-        exit_step,
-        failures,
-    )
+    return status, exit_step, failures

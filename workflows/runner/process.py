@@ -126,6 +126,7 @@ class Processes:
         self._lock = threading.Lock()
         self._running: set[subprocess.Popen[bytes]] = set()
         self.cancelled = threading.Event()
+        self.reaper = children.Reaper()
 
     def start(self, argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
         with self._lock:
@@ -133,12 +134,19 @@ class Processes:
                 raise InterruptedError("the run was stopped")
             # Its own process group (like a pod, it ends whole) tied to this process.
             proc = children.popen(argv, own_group=True, **kwargs)
+            self.reaper.watch(proc.pid)
             self._running.add(proc)
             return proc
 
     def done(self, proc: subprocess.Popen[bytes]) -> None:
+        """After `children.wait` reaped the child and swept its group."""
         with self._lock:
             self._running.discard(proc)
+            self.reaper.forget(proc.pid)
+
+    def close(self) -> None:
+        with self._lock:
+            self.reaper.close()
 
     def cancel(self) -> None:
         with self._lock:
