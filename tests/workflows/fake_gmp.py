@@ -3,10 +3,10 @@
 Every call appends one JSON line (argv, env subset, start/end times) to $FAKE_GMP_LOG.
 Commands: `dates --start A --end B`, `validate ...`, `extract NAME ...` (prints records),
 `transform ...`, `outcome ...`, `sleep S`, `exit CODE`, `flaky FILE N` (fails N times, then
-succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`, `raw TEXT` (TEXT with backslash
-escapes, no newline added), `big N` (N bytes then "TAIL\n"), `fails NAME DIR` (exits 1 as many times
-as FAKE_FAILS says for NAME, e.g. "games=9,tags=1", then succeeds), `spawn FILE S` (starts a plain
-grandchild sleeping S s, writes "<own pid> <grandchild pid>" to FILE, sleeps S s).
+succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`, `raw TEXT` (TEXT with
+backslash escapes, no newline added), `big N` (N bytes then "TAIL\n"), `fails NAME DIR` (exits 1 as many
+times as FAKE_FAILS says for NAME, e.g. "games=9,tags=1", then succeeds), `spawn FILE S` (starts a
+plain grandchild sleeping S s, writes "<own pid> <grandchild pid>" to FILE, sleeps S s).
 Environment knobs: FAKE_FAIL_EXTRACT=name (that extract exits 1), FAKE_SLEEP=seconds per step.
 """
 
@@ -53,7 +53,10 @@ def main(argv):
     elif command == "fails":
         times = dict(pair.split("=") for pair in os.environ["FAKE_FAILS"].split(","))
         path = os.path.join(argv[2], argv[1])
-        seen = int(open(path).read()) if os.path.exists(path) else 0
+        seen = 0
+        if os.path.exists(path):
+            with open(path) as f:
+                seen = int(f.read())
         with open(path, "w") as f:
             f.write(str(seen + 1))
         code = 1 if seen < int(times.get(argv[1], 0)) else 0
