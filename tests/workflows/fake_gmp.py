@@ -5,8 +5,8 @@ Commands: `dates --start A --end B`, `validate ...`, `extract NAME ...` (prints 
 `transform ...`, `outcome ...`, `sleep S`, `exit CODE`, `flaky FILE N` (fails N times, then
 succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`, `raw TEXT` (TEXT with
 backslash escapes, no newline added), `big N` (N bytes then "TAIL\n"), `fails NAME DIR` (exits 1
-as many times as FAKE_FAILS says for NAME, e.g. "games=9,tags=1", then succeeds), `spawn FILE S` (starts a
-plain grandchild sleeping S s, writes "<own pid> <grandchild pid>" to FILE, sleeps S s).
+as many times as FAKE_FAILS says for NAME, e.g. "games=9,tags=1", then succeeds), `spawn FILE S`
+(starts a plain grandchild sleeping S s, writes "<own pid> <grandchild pid>" to FILE, sleeps S s).
 Environment knobs: FAKE_FAIL_EXTRACT=name (that extract exits 1), FAKE_SLEEP=seconds per step.
 """
 
