@@ -7,7 +7,8 @@ succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`, `raw TEX
 backslash escapes, no newline added), `big N` (N bytes then "TAIL\n"), `fails NAME DIR` (exits 1
 as many times as FAKE_FAILS says for NAME, e.g. "games=9,tags=1", then succeeds), `spawn FILE S`
 (starts a plain grandchild sleeping S s, writes "<own pid> <grandchild pid>" to FILE, sleeps S s).
-Environment knobs: FAKE_FAIL_EXTRACT=name (that extract exits 1), FAKE_SLEEP=seconds per step.
+Environment knobs: FAKE_FAIL_EXTRACT=name (that extract exits 1), FAKE_SLEEP=seconds per step,
+FAKE_PASS_SLEEP=seconds a `fails` call that succeeds takes.
 """
 
 import datetime as dt
@@ -60,6 +61,8 @@ def main(argv):
         with open(path, "w") as f:
             f.write(str(seen + 1))
         code = 1 if seen < int(times.get(argv[1], 0)) else 0
+        if not code:
+            time.sleep(float(os.environ.get("FAKE_PASS_SLEEP", "0")))
     elif command == "spawn":
         import subprocess
 
