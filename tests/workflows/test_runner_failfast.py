@@ -1,4 +1,4 @@
-"""DAG-level `dag.failFast` versus template-level `failFast`, as the v4.0.9 controller reads them."""
+"""`dag.failFast` versus the template-level `failFast`, as the v4.0.9 controller reads them."""
 
 from __future__ import annotations
 
