@@ -1,4 +1,4 @@
-"""retryStrategy and synchronization as workflow/controller/operator.go and workflow/sync run them."""
+"""retryStrategy and synchronization as workflow/controller/operator.go and workflow/sync do them."""
 
 from __future__ import annotations
 
