@@ -1,4 +1,4 @@
-"""retryStrategy and synchronization as workflow/controller/operator.go and workflow/sync do them."""
+"""retryStrategy and synchronization as operator.go and workflow/sync in Argo v4.0.9 do them."""
 
 from __future__ import annotations
 
