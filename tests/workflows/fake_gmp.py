@@ -4,7 +4,7 @@ Every call appends one JSON line (argv, env subset, start/end times) to $FAKE_GM
 Commands: `dates --start A --end B`, `validate ...`, `extract NAME ...` (prints records),
 `transform ...`, `outcome ...`, `sleep S`, `exit CODE`, `flaky FILE N` (fails N times, then
 succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`, `raw TEXT` (TEXT with
-backslash escapes, no newline added), `big N` (N bytes then "TAIL\n"), `fails NAME DIR` (exits 1
+backslash escapes, no newline added), `big N` (N bytes then "TAIL\n"), `biglist N` (a JSON list of N strings), `fails NAME DIR` (exits 1
 as many times as FAKE_FAILS says for NAME, e.g. "games=9,tags=1", then succeeds), `spawn FILE S`
 (starts a plain grandchild sleeping S s, writes "<own pid> <grandchild pid>" to FILE, sleeps S s).
 Environment knobs: FAKE_FAIL_EXTRACT=name (that extract exits 1), FAKE_SLEEP=seconds per step,
@@ -51,6 +51,8 @@ def main(argv):
         sys.stdout.write(argv[1].encode().decode("unicode_escape"))
     elif command == "big":
         sys.stdout.write("x" * int(argv[1]) + "TAIL\n")
+    elif command == "biglist":
+        print(json.dumps([f"{i:08d}" for i in range(int(argv[1]))]))
     elif command == "fails":
         times = dict(pair.split("=") for pair in os.environ["FAKE_FAILS"].split(","))
         path = os.path.join(argv[2], argv[1])

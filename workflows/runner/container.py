@@ -89,6 +89,9 @@ class Container:
         log_path = self.run.log_dir / f"{safe(self.step.name)}.{number}.log"
         deadline = self.pod_deadline()
         if deadline is not None and deadline <= 0:
+            # No pod: the node stays Pending until the workflow's deadline, then fails.
+            if self.run.deadline is not None and not self.on_exit:
+                pause(self.run.deadline - time.monotonic(), self.give_up)
             log_path.write_text("Step exceeded its deadline\n", encoding="utf-8")
             return Attempt("Failed", None, 0.0, "", log_path, "Step exceeded its deadline")
         self.count("active_pods", 1)
