@@ -4,9 +4,10 @@ Every call appends one JSON line (argv, env subset, start/end times) to $FAKE_GM
 Commands: `dates --start A --end B`, `validate ...`, `extract NAME ...` (prints records),
 `transform ...`, `outcome ...`, `sleep S`, `exit CODE`, `flaky FILE N` (fails N times, then
 succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`, `raw TEXT` (TEXT with
-backslash escapes, no newline added), `big N` (N bytes then "TAIL\n"), `biglist N` (a JSON list of N strings), `fails NAME DIR` (exits 1
-as many times as FAKE_FAILS says for NAME, e.g. "games=9,tags=1", then succeeds), `spawn FILE S`
-(starts a plain grandchild sleeping S s, writes "<own pid> <grandchild pid>" to FILE, sleeps S s).
+backslash escapes, no newline added), `big N` (N bytes then "TAIL\n"), `biglist N` (a JSON list
+of N strings), `fails NAME DIR` (exits 1 as many times as FAKE_FAILS says for NAME, e.g.
+"games=9,tags=1", then succeeds), `spawn FILE S` (starts a plain grandchild sleeping S s, writes
+"<own pid> <grandchild pid>" to FILE, sleeps S s).
 Environment knobs: FAKE_FAIL_EXTRACT=name (that extract exits 1), FAKE_SLEEP=seconds per step,
 FAKE_PASS_SLEEP=seconds a `fails` call that succeeds takes.
 """
