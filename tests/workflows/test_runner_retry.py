@@ -82,7 +82,7 @@ def test_retry_policy_on_error_does_not_retry_a_failed_exit(fake_gmp: Fake) -> N
     # processNodeRetries: OnError retries Error attempts only; the node keeps the pod's message.
     strategy = {"limit": 3, "retryPolicy": "OnError"}
     step, _ = _one(fake_gmp, container("down", "exit", "1", retryStrategy=strategy))
-    assert (step.status, step.attempts, step.message) == ("Failed", 1, "main: Error (exit code 1)")
+    assert (step.status, step.attempts, step.message) == ("Failed", 1, "exit code 1")
 
 
 def test_an_expression_argo_cannot_evaluate_errors_the_node(fake_gmp: Fake) -> None:

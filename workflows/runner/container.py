@@ -33,6 +33,13 @@ def safe(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.=-]+", "_", path)[:150]
 
 
+def human(attempt: Attempt) -> str:
+    """The attempt's message for a person: "exit code N" rather than the pod's wording."""
+    if attempt.message == f"main: Error (exit code {attempt.exit_code})":
+        return f"exit code {attempt.exit_code}"
+    return attempt.message
+
+
 def pause(seconds: float, give_up: Any) -> bool:
     """Sleep, waking early (True) when `give_up()` turns true."""
     until = time.monotonic() + seconds
@@ -150,7 +157,7 @@ class Container:
             last = self.attempt(number)
             finished = time.monotonic()
             step.attempts, step.exit_code = number, last.exit_code
-            step.log_path, step.message = last.log_path, last.message
+            step.log_path, step.message = last.log_path, human(last)
             if last.phase != "Succeeded":
                 self.count("unsuccessful", 1)  # node_counters.go: failed pods count
                 suffix = f"({number - 1})" if self.policy else ""
@@ -183,7 +190,8 @@ class Container:
             return NodeResult("Omitted")
         step.seconds = time.monotonic() - started
         step.status = phase
-        step.message = message if message == last.message else f"{last.message}; {message}"
+        said = human(last)
+        step.message = said if message == last.message else f"{said}; {message}".lstrip("; ")
         if phase == "Succeeded":
             step.records = last.records()
         elif self.policy is not None:  # the retry node itself
