@@ -15,6 +15,7 @@ process ended, however it ended).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -108,18 +109,25 @@ class Reaper:
         return self._proc.stdin
 
     def watch(self, pgid: int) -> None:
-        pipe = self._pipe()
-        pipe.write(f"+{pgid}\n")
-        pipe.flush()
+        self._say(f"+{pgid}\n", start=True)
 
     def forget(self, pgid: int) -> None:
-        if self._proc is not None and self._proc.stdin is not None:
-            self._proc.stdin.write(f"-{pgid}\n")
-            self._proc.stdin.flush()
+        self._say(f"-{pgid}\n", start=False)
+
+    def _say(self, line: str, *, start: bool) -> None:
+        if self._proc is None and not start:
+            return
+        try:
+            pipe = self._pipe()
+            pipe.write(line)
+            pipe.flush()
+        except OSError:  # the reaper is gone: PR_SET_PDEATHSIG still covers the steps
+            return
 
     def close(self) -> None:
         if self._proc is not None:
             if self._proc.stdin is not None:
-                self._proc.stdin.close()
+                with contextlib.suppress(OSError):
+                    self._proc.stdin.close()
             self._proc.wait()
             self._proc = None

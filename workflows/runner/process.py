@@ -149,10 +149,19 @@ class Processes:
             self.reaper.close()
 
     def cancel(self) -> None:
+        """SIGTERM every step's group now, SIGKILL what is left after the grace period."""
         with self._lock:
             self.cancelled.set()
             for proc in self._running:
                 children.signal_group(proc, signal.SIGTERM)
+        timer = threading.Timer(GRACE_S, self._kill_all)
+        timer.daemon = True
+        timer.start()
+
+    def _kill_all(self) -> None:
+        with self._lock:
+            for proc in self._running:
+                children.signal_group(proc, signal.SIGKILL)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> int:
