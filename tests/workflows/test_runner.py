@@ -21,6 +21,8 @@ RETRY = {
 
 
 def test_dependency_order_with_a_concurrent_fan_out(fake_gmp: Fake) -> None:
+    # dag.go executeDAGTask/evaluateDependsLogic: a task starts when its dependencies are done;
+    # expandTask fans withItems out into nodes that run at once.
     doc = workflow(
         "wf",
         [
@@ -54,6 +56,8 @@ def test_dependency_order_with_a_concurrent_fan_out(fake_gmp: Fake) -> None:
 
 
 def test_parallelism_caps_the_nodes_in_flight(fake_gmp: Fake) -> None:
+    # operator.go checkParallelism + node_counters.go getActiveChildren: the template's
+    # parallelism counts its Pending/Running pod and DAG children.
     doc = workflow(
         "wf",
         [task("fan", "sleep", withItems=list("abcde"), arguments=args(what="{{item}}"))],
@@ -78,6 +82,7 @@ def test_the_run_can_override_the_entry_dags_parallelism(fake_gmp: Fake) -> None
 
 
 def test_a_mutex_serialises_and_a_semaphore_caps(fake_gmp: Fake) -> None:
+    # workflow/sync/mutex.go and semaphore.go via sync_manager.go TryAcquire.
     mutex = {"mutexes": [{"name": "m"}]}
     semaphore = {"semaphores": [{"configMapKeyRef": {"name": "cm", "key": "k"}}]}
     doc = workflow(
@@ -99,6 +104,7 @@ def test_a_mutex_serialises_and_a_semaphore_caps(fake_gmp: Fake) -> None:
 def test_retries_follow_the_limit_and_skip_the_exit_codes_that_cannot_be_fixed(
     fake_gmp: Fake, tmp_path: Path
 ) -> None:
+    # operator.go processNodeRetries: limit, then the expression over lastRetry.exitCode.
     counter = tmp_path / "flaky"
     doc = workflow(
         "wf",
@@ -127,6 +133,8 @@ def test_retries_follow_the_limit_and_skip_the_exit_codes_that_cannot_be_fixed(
 def test_a_failure_omits_what_depends_on_it_and_the_exit_handler_hears_of_it(
     fake_gmp: Fake,
 ) -> None:
+    # dag.go evaluateDependsLogic: a failed dependency omits the task; operator.go operate
+    # runs onExit with workflow.status and workflow.failures.
     tasks = [
         task("fan", "extract", withItems=["games", "tags"], arguments=args(endpoint="{{item}}")),
         task("after", "echo", "fan"),
@@ -162,6 +170,8 @@ def test_a_failure_omits_what_depends_on_it_and_the_exit_handler_hears_of_it(
 
 
 def test_template_ref_with_param_and_task_outputs(fake_gmp: Fake) -> None:
+    # templateresolution (templateRef), dag.go expandTask (withParam from
+    # {{tasks.x.outputs.result}}), executor.go CaptureScriptResult (the result).
     inner = workflow(
         "inner",
         [task("say", "say", arguments=args(word="{{inputs.parameters.day}}"))],
@@ -250,6 +260,7 @@ def test_secrets_come_from_local_variables_of_the_same_name_and_nothing_else_lea
 
 
 def test_an_empty_dir_is_a_fresh_local_directory_per_attempt(fake_gmp: Fake) -> None:
+    # Each retry attempt is a new pod (operator.go executeTemplate), so a new emptyDir.
     template = {
         "name": "t",
         "volumes": [{"name": "tmp", "emptyDir": {}}],
@@ -267,6 +278,7 @@ def test_an_empty_dir_is_a_fresh_local_directory_per_attempt(fake_gmp: Fake) -> 
 
 
 def test_a_step_past_its_deadline_is_stopped(fake_gmp: Fake) -> None:
+    # workflowpod.go createWorkflowPod: the template's activeDeadlineSeconds is the pod's.
     doc = workflow(
         "wf", [task("t", "slow")], container("slow", "sleep", "30", activeDeadlineSeconds=1)
     )
@@ -296,6 +308,8 @@ def test_what_the_runner_does_not_do_is_refused_clearly(
 
 
 def test_a_false_when_skips_a_task_and_what_follows_still_runs(fake_gmp: Fake) -> None:
+    # dag.go executeDAGTask: a false `when` is Skipped; common/ancestry.go: `depends: maybe`
+    # means maybe.Succeeded || maybe.Skipped || maybe.Daemoned, so `after` runs.
     doc = workflow(
         "wf",
         [
