@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.workflows.conftest import Fake, args, by_command, container, task, workflow
-from workflows.runner.exprs import ExpressionError, when
+from workflows.runner.expressions import ExpressionError, when
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from workflows.runner.dag import Boundary, NodeResult
-from workflows.runner.exprs import ExpressionError
+from workflows.runner.boundary import Boundary, NodeResult
+from workflows.runner.expressions import ExpressionError
 from workflows.runner.model import Step
 from workflows.runner.process import Attempt, run_attempt
 from workflows.runner.retry import Outcome, RetryPolicy

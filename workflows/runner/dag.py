@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflows.runner.boundary import Boundary, Callbacks, NodeResult, Unit
 from workflows.runner.expr import substitute
-from workflows.runner.exprs import ExpressionError, when
+from workflows.runner.expressions import ExpressionError, when
 from workflows.runner.spec import SpecError
 
 _TASK_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_]*$")
@@ -38,65 +37,11 @@ _GO_TYPES = {dict: "object", str: "string", bool: "bool", int: "number", float: 
 
 
 @dataclass
-class NodeResult:
-    phase: str  # Succeeded | Failed | Error
-    output: str = ""  # a container's outputs.result: {{tasks.x.outputs.result}}
-    message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.phase == "Succeeded"
-
-
-class Boundary:
-    """A DAG node in flight, as operator.go `checkParallelism` counts what is inside it."""
-
-    def __init__(
-        self, parent: Boundary | None, fail_fast: bool, parallelism: int | None, lock: Any
-    ) -> None:
-        self.parent, self.fail_fast, self.parallelism = parent, fail_fast, parallelism
-        self.lock = lock
-        self.unsuccessful = 0  # Failed/Error pod attempts and DAG nodes directly inside
-        self.active_pods = 0  # attempts running directly inside (not those waiting for a lock)
-        self.active_children = 0  # pod and DAG nodes Pending or Running directly inside
-
-    def count(self, what: str, delta: int = 1) -> None:
-        with self.lock:
-            setattr(self, what, getattr(self, what) + delta)
-
-    def refusing(self) -> bool:
-        return self.fail_fast and self.unsuccessful > 0
-
-    def halted(self) -> bool:
-        """The controller no longer executes this DAG (or one around it): nothing new starts."""
-        return self.refusing() or (self.parent is not None and self.parent.halted())
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One node to run: a task, or one item of a fanned-out task."""
-
-    task: dict[str, Any]
-    path: str  # the node name below the workflow: "day(0:2024-01-01).extract(1:genres)"
-    display: str  # Argo's displayName: "extract(1:genres)"
-    scope: dict[str, Any]
-
-
-@dataclass
 class TaskState:
     phase: str | None = None  # None: waiting; Running; then one of DONE
     fanned: bool = False  # expanded over items: a TaskGroup node
     units: int = 0
     results: list[NodeResult] = field(default_factory=list)
-
-
-class Callbacks:
-    """What a DAG needs from the run: start a unit, note a node that never ran or that failed."""
-
-    run_unit: Callable[[Unit, Boundary], NodeResult]
-    not_run: Callable[[str, str, str], None]  # path, Omitted|Skipped|Error, why
-    failed: Callable[[str, str, str, str, str], None]  # path, display, template, phase, message
-    straggle: Callable[[list[Future[NodeResult]]], None]
 
 
 def dependencies(task: dict[str, Any]) -> list[str]:
@@ -353,13 +298,3 @@ class DagRun:
         finally:
             pool.shutdown(wait=False)
         return NodeResult(self.assess())
-
-
-def new_boundary(template: dict[str, Any], parent: Boundary | None, lock: Any) -> Boundary:
-    parallelism = template.get("parallelism")
-    return Boundary(
-        parent,
-        bool(template.get("failFast")),  # Template.IsFailFast: only an explicit true
-        None if parallelism is None else int(parallelism),
-        lock if lock is not None else threading.Lock(),
-    )

@@ -14,8 +14,9 @@ from concurrent.futures import wait as wait_all
 from pathlib import Path
 from typing import Any
 
+from workflows.runner.boundary import Boundary, Callbacks, NodeResult, Unit, new_boundary
 from workflows.runner.container import run_container
-from workflows.runner.dag import Boundary, Callbacks, DagRun, NodeResult, Unit, new_boundary
+from workflows.runner.dag import DagRun
 from workflows.runner.expr import substitute
 from workflows.runner.failures import FailedNode, failures_parameter
 from workflows.runner.model import Reporter, RunOptions, RunResult, Step

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.runner.exprs import ExpressionError, evaluate_bool
+from workflows.runner.expressions import ExpressionError, evaluate_bool
 from workflows.runner.spec import SpecError
 
 _GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
