@@ -121,9 +121,15 @@ def scope(attempts: int, last: Outcome) -> dict[str, str]:
         "retries": str(attempts - 1),
         "lastRetry.exitCode": "-1" if last.exit_code is None else str(last.exit_code),
         "lastRetry.status": last.phase,
-        "lastRetry.duration": repr(float(last.seconds)),
+        "lastRetry.duration": go_float(last.seconds),
         "lastRetry.message": last.message,
     }
+
+
+def go_float(value: float) -> str:
+    """fmt.Sprint of a float64: the shortest form, without a trailing ".0"."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def no_retry_codes(expression: str) -> tuple[int, ...]:
