@@ -9,8 +9,8 @@ of N strings), `fails NAME DIR` (exits 1 as many times as FAKE_FAILS says for NA
 "games=9,tags=1", then succeeds), `spawn FILE S` (starts a plain grandchild sleeping S s, writes
 "<own pid> <grandchild pid>" to FILE, sleeps S s).
 Environment knobs: FAKE_FAIL_EXTRACT=name (that extract exits 1), FAKE_SLEEP=seconds per step,
-FAKE_PASS_SLEEP=seconds a `fails` call that succeeds takes, FAKE_FAIL_DAY=D (extracts of run
-date D exit 4).
+FAKE_PASS_SLEEP=seconds a `fails` or `extract` call that succeeds takes, FAKE_FAIL_DAY=D
+(extracts of run date D exit 4).
 """
 
 import datetime as dt
@@ -37,6 +37,8 @@ def main(argv):
         code = 1 if os.environ.get("FAKE_FAIL_EXTRACT") == argv[1] else 0
         if os.environ.get("FAKE_FAIL_DAY") in argv:  # that day's extracts: exit 4 (quota)
             code = 4
+        if not code:
+            time.sleep(float(os.environ.get("FAKE_PASS_SLEEP", "0")))
         out = json.dumps({"endpoint": argv[1], "records": len(argv[1])}) if code == 0 else ""
     elif command == "sleep":
         time.sleep(float(argv[1]))

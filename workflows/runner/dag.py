@@ -282,7 +282,11 @@ class DagRun:
                     if self.boundary.refusing() and self.boundary.active_pods == 0:
                         self.calls.straggle(list(running))
                         return NodeResult("Failed", message=FAIL_FAST_MESSAGE)
-                while self.queue and (limit is None or self.boundary.active_children < limit):
+                while (
+                    self.queue
+                    and not self.boundary.halted()
+                    and (limit is None or self.boundary.active_children < limit)
+                ):
                     name, unit = self.queue.pop(0)
                     self.boundary.count("active_children")
                     running[pool.submit(self.calls.run_unit, unit, self.boundary)] = name
