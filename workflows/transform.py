@@ -128,7 +128,9 @@ def run_dbt(settings: DbtSettings, args: Sequence[str], env: Mapping[str, str], 
         settings.target,
     ]
     secrets = known_secrets()
-    with subprocess.Popen(
+    from workflows.runner import children  # dbt dies with gmp, even on kill -9 (issue 10.3)
+
+    with children.popen(
         command,
         env=dict(env),
         cwd=settings.project_dir,

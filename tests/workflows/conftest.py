@@ -80,6 +80,47 @@ def max_overlap(calls: list[dict[str, Any]]) -> int:
     return best
 
 
+def container(name: str, *args: str, inputs: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+    """A container template running the stand-in gmp with `args`."""
+    template: dict[str, Any] = {
+        "name": name,
+        "container": {"image": "x", "command": ["gmp"], "args": list(args)},
+    }
+    if inputs:
+        template["inputs"] = {"parameters": [{"name": i} for i in inputs]}
+    template.update(extra)
+    return template
+
+
+def workflow(
+    name: str, tasks: list[dict[str, Any]], *templates: dict[str, Any], **spec: Any
+) -> dict[str, Any]:
+    """A WorkflowTemplate whose entrypoint `main` is a DAG of `tasks` (dag_extra: main's fields)."""
+    dag = {"name": "main", "dag": {"tasks": tasks}}
+    dag.update(spec.pop("dag_extra", {}))
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": name},
+        "spec": {"entrypoint": "main", "templates": [dag, *templates], **spec},
+    }
+
+
+def task(name: str, template: str, depends: str | None = None, **extra: Any) -> dict[str, Any]:
+    found = {"name": name, "template": template, **extra}
+    if depends:
+        found["depends"] = depends
+    return found
+
+
+def args(**values: str) -> dict[str, Any]:
+    return {"parameters": [{"name": k, "value": v} for k, v in values.items()]}
+
+
+def by_command(fake: Fake, command: str) -> list[dict[str, Any]]:
+    return [c for c in fake.calls() if c["argv"][0] == command]
+
+
 def load_yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text())
 

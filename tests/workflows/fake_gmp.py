@@ -3,8 +3,14 @@
 Every call appends one JSON line (argv, env subset, start/end times) to $FAKE_GMP_LOG.
 Commands: `dates --start A --end B`, `validate ...`, `extract NAME ...` (prints records),
 `transform ...`, `outcome ...`, `sleep S`, `exit CODE`, `flaky FILE N` (fails N times, then
-succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`.
-Environment knobs: FAKE_FAIL_EXTRACT=name (that extract exits 1), FAKE_SLEEP=seconds per step.
+succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`, `raw TEXT` (TEXT with
+backslash escapes, no newline added), `big N` (N bytes then "TAIL\n"), `biglist N` (a JSON list
+of N strings), `fails NAME DIR` (exits 1 as many times as FAKE_FAILS says for NAME, e.g.
+"games=9,tags=1", then succeeds), `spawn FILE S` (starts a plain grandchild sleeping S s, writes
+"<own pid> <grandchild pid>" to FILE, sleeps S s).
+Environment knobs: FAKE_FAIL_EXTRACT=name (that extract exits 1), FAKE_SLEEP=seconds per step,
+FAKE_PASS_SLEEP=seconds a `fails` or `extract` call that succeeds takes, FAKE_FAIL_DAY=D
+(extracts of run date D exit 4).
 """
 
 import datetime as dt
@@ -32,6 +38,10 @@ def main(argv):
         out = json.dumps([n.strip() for n in names if n.strip()]) if code == 0 else ""
     elif command == "extract":
         code = 1 if os.environ.get("FAKE_FAIL_EXTRACT") == argv[1] else 0
+        if os.environ.get("FAKE_FAIL_DAY") in argv:  # that day's extracts: exit 4 (quota)
+            code = 4
+        if not code:
+            time.sleep(float(os.environ.get("FAKE_PASS_SLEEP", "0")))
         out = json.dumps({"endpoint": argv[1], "records": len(argv[1])}) if code == 0 else ""
     elif command == "sleep":
         time.sleep(float(argv[1]))
@@ -46,6 +56,34 @@ def main(argv):
         with open(path, "w") as f:
             f.write(str(seen + 1))
         code = 1 if seen < times else 0
+    elif command == "raw":
+        sys.stdout.write(argv[1].encode().decode("unicode_escape"))
+    elif command == "big":
+        sys.stdout.write("x" * int(argv[1]) + "TAIL\n")
+    elif command == "biglist":
+        print(json.dumps([f"{i:08d}" for i in range(int(argv[1]))]))
+    elif command == "fails":
+        times = dict(pair.split("=") for pair in os.environ["FAKE_FAILS"].split(","))
+        path = os.path.join(argv[2], argv[1])
+        seen = 0
+        if os.path.exists(path):
+            with open(path) as f:
+                seen = int(f.read())
+        with open(path, "w") as f:
+            f.write(str(seen + 1))
+        code = 1 if seen < int(times.get(argv[1], 0)) else 0
+        if not code:
+            time.sleep(float(os.environ.get("FAKE_PASS_SLEEP", "0")))
+    elif command == "spawn":
+        import subprocess
+
+        child = subprocess.Popen(
+            [sys.executable, "-S", "-c", f"import time; time.sleep({argv[2]})"]
+        )
+        with open(argv[1] + ".tmp", "w") as f:
+            f.write(f"{os.getpid()} {child.pid}")
+        os.replace(argv[1] + ".tmp", argv[1])
+        time.sleep(float(argv[2]))
     elif command == "echo":
         out = argv[1]
     elif command == "env":

@@ -1,45 +1,47 @@
-"""A DAG template's tasks: dependency order, fan-out over items, failFast and parallelism."""
+"""A DAG template's tasks, scheduled as workflow/controller/dag.go and operator.go schedule them.
+
+- A task runs when each dependency is Succeeded or Skipped (common/ancestry.go: `depends: a` and
+  `dependencies` mean `a.Succeeded || a.Skipped || a.Daemoned`); otherwise it is Omitted.
+- `when` (dag.go `executeDAGTask` → steps.go `shouldExecute`), `withItems`/`withParam`
+  (dag.go `expandTask`): see `expand`.
+- `dag.failFast` only decides the DAG's final phase (dag.go `assessDAGPhase`): new nodes, withParam
+  items included, keep starting after a failure.
+- Template-level `failFast: true` (operator.go `checkParallelism`, node_counters.go
+  `getUnsuccessfulChildren`): once a Pod, DAG or Steps node directly inside this DAG is Failed or
+  Error (a failed attempt counts, even one a retry would recover), the controller stops executing
+  this DAG: nothing new starts anywhere under it, retries included; what runs keeps running. When no
+  pod directly inside it is active any more, the DAG is Failed at once ("template has failed or
+  errored children and failFast enabled"), even while nested DAGs still have pods running.
+- Template `parallelism`: Pod/DAG children Pending or Running (node_counters.go
+  `getActiveChildren`); a retry node in its backoff holds no slot.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflows.runner.boundary import Boundary, Callbacks, NodeResult, Unit
 from workflows.runner.expr import substitute
+from workflows.runner.expressions import ExpressionError, when
 from workflows.runner.spec import SpecError
 
 _TASK_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_]*$")
 MAX_WORKERS = 64
-
-
-@dataclass
-class NodeResult:
-    ok: bool
-    output: str = ""  # a container's stdout: {{tasks.x.outputs.result}}
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One node to run: a task, or one item of a fanned-out task."""
-
-    task: dict[str, Any]
-    display: str
-    scope: dict[str, Any]
+FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
+DONE = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
+_GO_TYPES = {dict: "object", str: "string", bool: "bool", int: "number", float: "number"}
 
 
 @dataclass
 class TaskState:
-    units: int = 0  # nodes the task expanded into
-    finished: int = 0
-    failed: int = 0
-    dropped: int = 0  # queued nodes never started (failFast)
-    omitted: bool = False  # never expanded: a dependency failed
-    skipped: bool = False  # its `when` was false: counts as done for the tasks after it
-    outputs: list[str] = field(default_factory=list)
+    phase: str | None = None  # None: waiting; Running; then one of DONE
+    fanned: bool = False  # expanded over items: a TaskGroup node
+    units: int = 0
+    results: list[NodeResult] = field(default_factory=list)
 
 
 def dependencies(task: dict[str, Any]) -> list[str]:
@@ -78,153 +80,225 @@ def topological(tasks: list[dict[str, Any]]) -> list[str]:
     return order
 
 
-def items(task: dict[str, Any], scope: dict[str, Any]) -> list[Any] | None:
-    """The items a task fans out over, or None when it does not."""
-    if "withItems" in task:
-        return list(task["withItems"])
-    if "withParam" in task:
-        text = substitute(task["withParam"], scope)
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError:
-            raise SpecError(f"withParam of {task['name']!r} is not JSON: {text[:80]!r}") from None
-        if not isinstance(parsed, list):
-            raise SpecError(f"withParam of {task['name']!r} is not a JSON list: {text[:80]!r}")
-        return parsed
-    return None
-
-
-def condition(text: str) -> bool:
-    """A `when` after substitution: `a == b` or `a != b` on plain words, nothing fancier."""
-    for operator in ("==", "!="):
-        left, found, right = text.partition(operator)
-        if found and operator not in right:
-            same = left.strip().strip("'\"") == right.strip().strip("'\"")
-            return same if operator == "==" else not same
-    raise SpecError(f"when {text!r}: only `a == b` or `a != b` run locally")
+def parse_items(text: str) -> list[Any]:
+    """withParam's value as dag.go `expandTask` reads it: json.Unmarshal into []Item."""
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(str(exc)) from None
+    if parsed is None:  # Go decodes null into an empty slice
+        return []
+    if not isinstance(parsed, list):
+        kind = _GO_TYPES.get(type(parsed), "value")
+        raise ValueError(f"json: cannot unmarshal {kind} into Go value of type []v1alpha1.Item")
+    return parsed
 
 
 def label(item: Any) -> str:
     return item if isinstance(item, str) else json.dumps(item, sort_keys=True)
 
 
+def template_name(task: dict[str, Any]) -> str:
+    """workflow/util `GetTemplateFromNode`: the task's template, or its templateRef's."""
+    return str(task.get("template") or (task.get("templateRef") or {}).get("template", ""))
+
+
 class DagRun:
-    """One invocation of a DAG template: which tasks wait, which nodes are queued or running."""
+    """One invocation of a DAG template."""
 
     def __init__(
         self,
         template: dict[str, Any],
         scope: dict[str, Any],
-        prefix: str,
-        on_not_run: Callable[[str, str, str], None],
+        path: str,
+        boundary: Boundary,
+        calls: Callbacks,
     ) -> None:
         self.tasks = {t["name"]: t for t in template["dag"]["tasks"]}
-        self.waiting = topological(list(self.tasks.values()))
-        self.fail_fast = template["dag"].get("failFast", True)
-        # Argo counts the DAG's own nodes in flight: each item of a fan-out is one.
-        self.limit = int(template.get("parallelism") or MAX_WORKERS)
-        self.scope = scope
-        self.prefix = prefix
-        self.on_not_run = on_not_run
+        self.order = topological(list(self.tasks.values()))
+        self.dag_fail_fast = template["dag"].get("failFast", True)
+        self.scope, self.prefix, self.boundary, self.calls = scope, path, boundary, calls
         self.states = {name: TaskState() for name in self.tasks}
         self.queue: list[tuple[str, Unit]] = []
+        self.has_dependants = {d for t in self.tasks.values() for d in dependencies(t)}
 
-    def status(self, name: str) -> str:
-        state = self.states[name]
-        if name in self.waiting:
-            return "waiting"
-        if state.omitted:
-            return "omitted"
-        if state.skipped:
-            return "succeeded"
-        if state.finished + state.dropped < state.units:
-            return "running"
-        return "failed" if state.failed or state.dropped else "succeeded"
-
-    def any_failed(self) -> bool:
-        return any(s.failed for s in self.states.values())
+    def node(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
 
     def outputs(self) -> dict[str, str]:
         return {
-            f"tasks.{n}.outputs.result": s.outputs[0]
+            f"tasks.{n}.outputs.result": s.results[0].output
             for n, s in self.states.items()
-            if s.units == 1 and s.finished == 1 and s.outputs
+            if not s.fanned and s.results
         }
 
+    def settle(self, name: str, phase: str, why: str = "") -> None:
+        self.states[name].phase = phase
+        if phase in ("Omitted", "Skipped") or (phase == "Error" and why):
+            self.calls.not_run(self.node(name), phase, why)
+        if phase == "Error" and why:
+            self.calls.failed(self.node(name), name, template_name(self.tasks[name]), "Error", why)
+
     def release(self) -> None:
-        """Expand tasks whose dependencies are all done; omit those behind a failure."""
-        for name in list(self.waiting):
-            needs = [self.status(n) for n in dependencies(self.tasks[name])]
-            if any(s in ("waiting", "running") for s in needs):
+        """Expand every waiting task whose dependencies are done (none while halted)."""
+        if self.boundary.halted():
+            return
+        for name in self.order:
+            if self.states[name].phase is not None:
                 continue
-            self.waiting.remove(name)
-            if any(s in ("failed", "omitted") for s in needs) or (
-                self.fail_fast and self.any_failed()
-            ):
-                self.states[name].omitted = True
-                why = "a task it depends on failed" if needs else "failFast: a task failed"
-                self.on_not_run(self.prefix + name, "Omitted", why)
+            needs = [self.states[n].phase for n in dependencies(self.tasks[name])]
+            if not all(p in DONE for p in needs):
                 continue
-            when = self.tasks[name].get("when")
-            if when is not None and not condition(
-                substitute(when, {**self.scope, **self.outputs()})
-            ):
-                self.states[name].skipped = True
-                self.on_not_run(self.prefix + name, "Skipped", f"when {when!r} is false")
+            if any(p not in ("Succeeded", "Skipped") for p in needs):
+                self.settle(name, "Omitted", "omitted: depends condition not met")
                 continue
             self.expand(name)
 
     def expand(self, name: str) -> None:
+        """dag.go `resolveDependencyReferences` + `expandTask`, then each item's `when`."""
         task = self.tasks[name]
         scope = {**self.scope, **self.outputs()}
-        fan = items(task, scope)
-        if fan is None:
-            units = [Unit(task, self.prefix + name, scope)]
+        condition = task.get("when")
+        verdict = None
+        if condition is not None and "{{item" not in condition:
+            resolved = substitute(condition, scope)
+            try:
+                verdict = when(resolved)
+            except ExpressionError as exc:
+                self.settle(name, "Error", str(exc))
+                return
+            if not verdict:
+                self.settle(name, "Skipped", f"when '{resolved}' evaluated false")
+                return
+        try:
+            items = self.items(task, scope)
+        except ValueError as exc:
+            self.settle(name, "Error", str(exc))
+            return
+        state = self.states[name]
+        if items is None:
+            units = [Unit(task, self.node(name), name, scope)]
         else:
+            state.fanned = True
             units = [
-                Unit(task, f"{self.prefix}{name}({i}:{label(item)})", {**scope, "item": item})
-                for i, item in enumerate(fan)
+                Unit(
+                    task,
+                    self.node(f"{name}({i}:{label(item)})"),
+                    f"{name}({i}:{label(item)})",
+                    {**scope, "item": item},
+                )
+                for i, item in enumerate(items)
             ]
-        self.states[name].units = len(units)
-        self.queue.extend((name, unit) for unit in units)
+            if not units:
+                self.settle(name, "Skipped", "Skipped, empty params")
+                return
+        state.phase, state.units = "Running", len(units)
+        for unit in units:
+            if not self.item_when(name, unit):
+                continue
+            self.queue.append((name, unit))
 
-    def drop_queued(self) -> None:
-        for name, unit in self.queue:
-            self.states[name].dropped += 1
-            self.on_not_run(unit.display, "Omitted", "failFast: a task failed")
-        self.queue.clear()
+    @staticmethod
+    def items(task: dict[str, Any], scope: dict[str, Any]) -> list[Any] | None:
+        """The items a task fans out over, or None when it does not fan out."""
+        if "withItems" in task:
+            return list(task["withItems"])
+        if "withParam" not in task:
+            return None
+        text = substitute(task["withParam"], scope).strip()
+        try:
+            return parse_items(text)
+        except ValueError as exc:
+            message = f"withParam value could not be parsed as a JSON list: {text}: {exc}"
+            raise ValueError(message) from None
+
+    def item_when(self, name: str, unit: Unit) -> bool:
+        """An item's own `when` (after {{item}} substitution): False if it does not run."""
+        condition = unit.task.get("when")
+        if condition is None or "{{item" not in condition:
+            return True
+        resolved = substitute(condition, unit.scope)
+        try:
+            go = when(resolved)
+        except ExpressionError as exc:
+            self.calls.not_run(unit.path, "Error", str(exc))
+            self.calls.failed(unit.path, unit.display, template_name(unit.task), "Error", str(exc))
+            self.finish(name, NodeResult("Error", message=str(exc)))
+            return False
+        if not go:
+            self.calls.not_run(unit.path, "Skipped", f"when '{resolved}' evaluated false")
+            self.finish(name, NodeResult("Skipped"))
+        return go
 
     def finish(self, name: str, result: NodeResult) -> None:
         state = self.states[name]
-        state.finished += 1
-        state.outputs.append(result.output)
-        state.failed += not result.ok
+        state.results.append(result)
+        if len(state.results) < state.units:
+            return
+        phases = [r.phase for r in state.results]
+        if not state.fanned:
+            state.phase = phases[0]
+            return
+        failing = [p for p in phases if p in ("Failed", "Error")]
+        state.phase = failing[-1] if failing else "Succeeded"  # dag.go: the TaskGroup's phase
+        if failing:
+            self.calls.failed(
+                self.node(name), name, template_name(self.tasks[name]), state.phase, ""
+            )
 
-    def run(self, run_unit: Callable[[Unit], NodeResult]) -> NodeResult:
+    def assess(self) -> str:
+        """dag.go `assessDAGPhase` once every task is done: the targets' branch phases."""
+        branch: dict[str, str] = {}
+        for name in self.order:
+            phase = self.states[name].phase or "Omitted"
+            if phase in ("Omitted", "Skipped"):
+                inherited = [branch[d] for d in dependencies(self.tasks[name])]
+                failing = [p for p in inherited if p in ("Failed", "Error")]
+                phase = failing[0] if failing else "Succeeded"
+            branch[name] = phase
+        result = "Succeeded"
+        for name in self.tasks:  # targets in the order the template lists them
+            if name in self.has_dependants or branch[name] not in ("Failed", "Error"):
+                continue
+            result = branch[name]
+            if self.dag_fail_fast:
+                break
+        return result
+
+    def drop_queue(self, why: str) -> None:
+        for _, unit in self.queue:
+            self.calls.not_run(unit.path, "Omitted", why)
+        self.queue.clear()
+
+    def run(self) -> NodeResult:
         running: dict[Future[NodeResult], str] = {}
-        with ThreadPoolExecutor(max_workers=min(self.limit, MAX_WORKERS)) as pool:
+        pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="gmp-node")
+        limit = self.boundary.parallelism
+        try:
             self.release()
-            while self.queue or running:
-                if self.fail_fast and self.any_failed():
-                    self.drop_queued()
-                while self.queue and len(running) < self.limit:
+            while True:
+                if self.boundary.halted():
+                    self.drop_queue("never started: failFast stopped the DAG it belongs to")
+                    if self.boundary.refusing() and self.boundary.active_pods == 0:
+                        self.calls.straggle(list(running))
+                        return NodeResult("Failed", message=FAIL_FAST_MESSAGE)
+                while (
+                    self.queue
+                    and not self.boundary.halted()
+                    and (limit is None or self.boundary.active_children < limit)
+                ):
                     name, unit = self.queue.pop(0)
-                    running[pool.submit(run_unit, unit)] = name
+                    self.boundary.count("active_children")
+                    running[pool.submit(self.calls.run_unit, unit, self.boundary)] = name
                 if not running:
-                    continue
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    if self.queue:
+                        raise SpecError("parallelism 0 lets no task start")
+                    break
+                done, _ = wait(running, timeout=0.1, return_when=FIRST_COMPLETED)
                 for future in done:
+                    self.boundary.count("active_children", -1)
                     self.finish(running.pop(future), future.result())
                 self.release()
-        return NodeResult(all(self.status(n) == "succeeded" for n in self.tasks))
-
-
-def run_dag(
-    template: dict[str, Any],
-    scope: dict[str, Any],
-    prefix: str,
-    run_unit: Callable[[Unit], NodeResult],
-    on_not_run: Callable[[str, str, str], None],
-) -> NodeResult:
-    """Run the DAG's tasks; a task starts when every task it depends on succeeded."""
-    return DagRun(template, scope, prefix, on_not_run).run(run_unit)
+        finally:
+            pool.shutdown(wait=False)
+        return NodeResult(self.assess())

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import os
-import re
 import secrets
 import tempfile
 import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_all
 from pathlib import Path
 from typing import Any
 
-from workflows.runner.dag import NodeResult, Unit, run_dag
+from workflows.runner.boundary import Boundary, Callbacks, NodeResult, Unit, new_boundary
+from workflows.runner.container import run_container
+from workflows.runner.dag import DagRun
+from workflows.runner.expr import substitute
+from workflows.runner.failures import FailedNode, failures_parameter
 from workflows.runner.model import Reporter, RunOptions, RunResult, Step
-from workflows.runner.process import Attempt, MissingSecret, Processes, run_attempt
-from workflows.runner.retry import RetryPolicy
+from workflows.runner.process import Processes
 from workflows.runner.spec import Catalogue, SpecError
 from workflows.runner.sync import Locks
 
+# operator.go `operate`: the workflow phase of its entry node.
+WORKFLOW_PHASE = {"Succeeded": "Succeeded", "Skipped": "Succeeded", "Omitted": "Succeeded"}
 
-class Run:
-    """The state of one workflow run: its parameters, steps, locks and processes."""
+
+class Run(Callbacks):
+    """The state of one workflow run: its parameters, steps, nodes, locks and processes."""
 
     def __init__(
         self, catalogue: Catalogue, name: str, options: RunOptions, reporter: Reporter
@@ -34,116 +41,85 @@ class Run:
         self.log_dir = options.log_dir or Path(tempfile.mkdtemp(prefix=f"gmp-{self.workflow}-"))
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.steps: list[Step] = []
+        self.failed_nodes: list[FailedNode] = []
+        self.stragglers: list[Future[NodeResult]] = []
         self.globals: dict[str, Any] = {"workflow.name": self.workflow}
         self.locks = Locks(options.semaphores)
         self.processes = Processes()
         hidden = catalogue.secret_keys()
         self.base_env = {k: v for k, v in os.environ.items() if k not in hidden}
-        self._lock = threading.Lock()
-        self.deadline: float | None = None
+        self.lock = threading.RLock()
+        self.deadline: float | None = None  # the workflow's activeDeadlineSeconds, monotonic
+        self.deadline_at: dt.datetime | None = None
 
-    def execute(
-        self, scope_name: str, template: dict[str, Any], args: dict[str, str], display: str
-    ) -> NodeResult:
-        inputs = resolve_inputs(template, args)
-        scope = {**self.globals, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}}
-        if "dag" in template:
-            return run_dag(
-                template,
-                scope,
-                display + "." if display else "",
-                lambda unit: self.run_unit(scope_name, unit),
-                self.not_run,
-            )
-        if "container" in template:
-            return self.run_container(template, scope, display or template["name"])
-        raise SpecError(
-            f"template {template['name']!r}: only container and dag templates run locally"
-        )
-
-    def run_unit(self, scope_name: str, unit: Unit) -> NodeResult:
-        owner, template = self.catalogue.resolve(scope_name, unit.task)
+    # -- Callbacks for the DAGs -------------------------------------------------------------
+    def run_unit(self, unit: Unit, boundary: Boundary) -> NodeResult:
+        scope_name, template = self.catalogue.resolve(unit.task["__scope"], unit.task)
         args = {
             p["name"]: substitute_value(p, unit.scope)
             for p in (unit.task.get("arguments") or {}).get("parameters", [])
         }
-        return self.execute(owner, template, args, unit.display)
-
-    def not_run(self, display: str, status: str, why: str) -> None:
-        step = Step(display, "", status=status, message=why)
-        with self._lock:
-            self.steps.append(step)
-
-    def run_container(
-        self, template: dict[str, Any], scope: dict[str, Any], display: str
-    ) -> NodeResult:
-        step = Step(display, template["name"])
-        with self._lock:
-            self.steps.append(step)
-        self.reporter.started(step)
-        policy = RetryPolicy.parse(template.get("retryStrategy"))
-        started = time.monotonic()
-        attempt: Attempt | None = None
-        while True:
-            step.attempts += 1
-            log_path = self.log_dir / f"{safe(display)}.{step.attempts}.log"
-            try:
-                with self.locks.hold(template.get("synchronization")):
-                    attempt = run_attempt(
-                        template,
-                        scope,
-                        base_env=self.base_env,
-                        log_path=log_path,
-                        deadline_s=self.step_deadline(template),
-                        processes=self.processes,
-                    )
-            except MissingSecret as exc:
-                attempt = Attempt(exc.exit_code, 0.0, "", log_path, str(exc))
-                log_path.write_text(str(exc) + "\n", encoding="utf-8")
-            except InterruptedError as exc:
-                attempt = Attempt(None, 0.0, "", log_path, str(exc))
-            step.exit_code, step.log_path, step.message = (
-                attempt.exit_code,
-                log_path,
-                attempt.message,
-            )
-            if attempt.exit_code == 0 or self.processes.cancelled.is_set():
-                break
-            if not policy.should_retry(step.attempts, attempt.exit_code):
-                break
-            wait_s = policy.wait(step.attempts) * self.options.backoff_scale
-            self.reporter.retrying(step, wait_s)
-            if self.processes.cancelled.wait(wait_s):
-                break
-        step.seconds = time.monotonic() - started
-        step.status = "Succeeded" if attempt.exit_code == 0 else "Failed"
-        if step.status == "Succeeded":
-            step.records = attempt.records()
-        elif not step.message:
-            step.message = f"exit code {attempt.exit_code}"
-            if policy.limit and attempt.exit_code in policy.no_retry:
-                step.message += " (not retried: retrying cannot fix it)"
-        self.reporter.finished(step)
-        return NodeResult(step.status == "Succeeded", attempt.stdout.strip())
-
-    def step_deadline(self, template: dict[str, Any]) -> float | None:
-        limits = (
-            [float(template["activeDeadlineSeconds"])]
-            if "activeDeadlineSeconds" in template
-            else []
+        return self.execute(
+            scope_name, template, args, path=unit.path, display=unit.display, boundary=boundary
         )
-        if self.deadline is not None:
-            limits.append(max(self.deadline - time.monotonic(), 0.1))
-        return min(limits) if limits else None
 
+    def not_run(self, path: str, status: str, why: str) -> None:
+        with self.lock:
+            self.steps.append(Step(path, "", status=status, message=why))
 
-def safe(display: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", display)[:150]
+    def failed(self, path: str, display: str, template: str, phase: str, message: str) -> None:
+        node = f"{self.workflow}.{path}" if path else self.workflow
+        now = dt.datetime.now(dt.UTC)
+        with self.lock:
+            self.failed_nodes.append(FailedNode(node, display, template, phase, message, now))
+
+    def straggle(self, futures: list[Future[NodeResult]]) -> None:
+        with self.lock:
+            self.stragglers.extend(futures)
+
+    # -- Nodes ----------------------------------------------------------------------------
+    def execute(
+        self,
+        scope_name: str,
+        template: dict[str, Any],
+        args: Mapping[str, str],
+        *,
+        path: str,
+        display: str,
+        boundary: Boundary | None,
+        on_exit: bool = False,
+    ) -> NodeResult:
+        inputs = resolve_inputs(template, args)
+        scope = {**self.globals, **{f"inputs.parameters.{k}": v for k, v in inputs.items()}}
+        if "dag" in template:
+            inner = new_boundary(template, boundary, self.lock)
+            tasks = [{**t, "__scope": scope_name} for t in template["dag"]["tasks"]]
+            dag = {**template, "dag": {**template["dag"], "tasks": tasks}}
+            result = DagRun(dag, scope, path, inner, self).run()
+            if not result.ok:
+                self.failed(path, display, template["name"], result.phase, result.message)
+                if boundary is not None:
+                    boundary.count("unsuccessful")
+            return result
+        if "container" in template:
+            return run_container(
+                self,
+                template,
+                scope,
+                path=path or template["name"],
+                display=display,
+                boundary=boundary,
+                on_exit=on_exit,
+            )
+        raise SpecError(
+            f"template {template['name']!r}: only container and dag templates run locally"
+        )
+
+    def past_deadline(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
 
 def substitute_value(param: dict[str, Any], scope: dict[str, Any]) -> str:
-    from workflows.runner.expr import substitute
-
     if "value" not in param:
         raise SpecError(f"argument {param['name']!r} has no value")
     return substitute(str(param["value"]), scope)
@@ -183,6 +159,31 @@ def workflow_arguments(spec: dict[str, Any], given: Mapping[str, str]) -> dict[s
     return values
 
 
+def _in_thread(work: Any, run: Run) -> Any:
+    """Run `work()` in a thread, so that Ctrl-C here can stop every process before waiting."""
+    outcome: list[Any] = []
+
+    def main() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the calling thread below
+            outcome.append(exc)
+
+    worker = threading.Thread(target=main, name="gmp-run", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        run.processes.cancel()
+        worker.join()
+        wait_all(run.stragglers)
+        raise
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
 def run_workflow(
     catalogue: Catalogue,
     name: str,
@@ -200,56 +201,52 @@ def run_workflow(
     if options.parallelism is not None:
         entry = {**entry, "parallelism": options.parallelism}
     started = time.monotonic()
-    timer = None
     if "activeDeadlineSeconds" in spec:
-        run.deadline = started + float(spec["activeDeadlineSeconds"])
-        timer = threading.Timer(float(spec["activeDeadlineSeconds"]), run.processes.cancel)
-        timer.daemon = True
-        timer.start()
-    outcome: list[NodeResult | BaseException] = []
-
-    def main() -> None:
-        try:
-            outcome.append(run.execute(name, entry, params, ""))
-        except BaseException as exc:  # handed to the calling thread below
-            outcome.append(exc)
-
-    # The DAG runs in a thread so that Ctrl-C here can stop every process before waiting for it.
-    worker = threading.Thread(target=main, name=f"gmp-{name}", daemon=True)
-    worker.start()
+        limit = float(spec["activeDeadlineSeconds"])
+        run.deadline = started + limit
+        run.deadline_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=limit)
     try:
-        while worker.is_alive():
-            worker.join(0.2)
-    except KeyboardInterrupt:
-        run.processes.cancel()
-        worker.join()
-        raise
+        status, exit_step, failures = _run(run, name, spec, entry, params)
     finally:
-        if timer:
-            timer.cancel()
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    result = outcome[0]
-    status = "Succeeded" if result.ok else "Failed"
-    exit_step = None
-    if spec.get("onExit"):
-        exit_step = run_exit_handler(run, name, spec["onExit"], status)
-        if exit_step.status != "Succeeded":
-            status = "Failed"
+        run.processes.close()
     return RunResult(
-        run.workflow, status, run.steps, time.monotonic() - started, run.log_dir, exit_step
+        run.workflow,
+        status,
+        run.steps,
+        time.monotonic() - started,
+        run.log_dir,
+        exit_step,
+        failures,
     )
 
 
-def run_exit_handler(run: Run, name: str, template_name: str, status: str) -> Step:
-    failures = [
-        {"displayName": s.name, "templateName": s.template, "phase": s.status, "message": s.message}
-        for s in run.steps
-        if s.status == "Failed"
-    ]
-    run.globals.update({"workflow.status": status, "workflow.failures": json.dumps(failures)})
-    run.processes.cancelled.clear()
-    run.deadline = None
-    run.execute(name, run.catalogue.template(name, template_name), {}, "onExit")
-    step = run.steps.pop()  # the exit handler is reported apart from the workflow's steps
-    return step
+def _run(
+    run: Run, name: str, spec: dict[str, Any], entry: dict[str, Any], params: dict[str, str]
+) -> tuple[str, Step | None, str]:
+    """The entry node, then the exit handler, then whatever still runs: (status, exit, failures)."""
+    result = _in_thread(
+        lambda: run.execute(name, entry, params, path="", display=run.workflow, boundary=None),
+        run,
+    )
+    status = WORKFLOW_PHASE.get(result.phase, result.phase)
+    exit_step = None
+    with run.lock:
+        failures = failures_parameter(run.workflow, run.failed_nodes)
+    if spec.get("onExit"):
+        run.globals.update({"workflow.status": status, "workflow.failures": failures})
+        handler = run.catalogue.template(name, spec["onExit"])
+        display = f"{run.workflow}.onExit"  # common.GenerateOnExitNodeName
+        exit_result = _in_thread(
+            lambda: run.execute(
+                name, handler, {}, path="onExit", display=display, boundary=None, on_exit=True
+            ),
+            run,
+        )
+        with run.lock:  # the exit handler is reported apart from the steps
+            exit_step = next(s for s in run.steps if s.name == "onExit")
+            run.steps.remove(exit_step)
+        if status == "Succeeded" and not exit_result.ok:
+            status = exit_result.phase
+    # operator.go `markWorkflowPhase`: not completed while pods still report; wait for them.
+    _in_thread(lambda: wait_all(run.stragglers), run)
+    return status, exit_step, failures

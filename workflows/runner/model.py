@@ -14,7 +14,7 @@ class Step:
 
     name: str
     template: str
-    status: str = "Running"  # Running, Succeeded, Failed; Omitted or Skipped: never started
+    status: str = "Running"  # Running, Succeeded, Failed, Error; Omitted or Skipped: never started
     attempts: int = 0
     exit_code: int | None = None
     seconds: float = 0.0
@@ -44,18 +44,19 @@ class RunOptions:
 @dataclass
 class RunResult:
     workflow: str
-    status: str  # Succeeded | Failed
+    status: str  # Succeeded | Failed | Error (the workflow phases of operator.go `operate`)
     steps: list[Step]
     seconds: float
     log_dir: Path
     exit_handler: Step | None = None
+    failures_parameter: str = '"null"'  # what {{workflow.failures}} gave the exit handler
 
     def failures(self) -> list[Step]:
-        return [s for s in self.steps if s.status == "Failed"]
+        return [s for s in self.steps if s.status in ("Failed", "Error")]
 
     def exit_code(self) -> int:
-        """0, or the failing step's contract code (2 bad input, 3 key refused, 4 quota), else 1."""
+        """0, or the failing step's contract code (2 input, 3 key, 4 quota, 5 refused), else 1."""
         if self.status == "Succeeded":
             return 0
         codes = {s.exit_code for s in self.failures()}
-        return next((c for c in (2, 3, 4) if c in codes), 1)
+        return next((c for c in (2, 3, 4, 5) if c in codes), 1)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workflows.runner import children
 from workflows.runner.expr import substitute
 from workflows.runner.spec import SpecError
 
@@ -22,13 +23,31 @@ from workflows.runner.spec import SpecError
 LOCAL_COMMANDS: dict[str, list[str]] = {"gmp": [str(Path(sys.executable).with_name("gmp"))]}
 
 
+RESULT_LIMIT = 256 * 1024  # workflow/executor/executor.go CaptureScriptResult: maxAnnotationSize
+GRACE_S = 10.0  # a pod's SIGTERM → SIGKILL grace (Kubernetes' default is 30 s)
+DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
+
+
 @dataclass
 class Attempt:
-    exit_code: int | None  # None: the step errored before or instead of exiting (deadline, env)
+    """One pod node: how it ended (operator.go `inferFailedReason` phases and messages)."""
+
+    phase: str  # Succeeded | Failed | Error
+    exit_code: int | None  # None: the main container never ran or reported none
     seconds: float
     stdout: str
     log_path: Path
     message: str = ""
+
+    def result(self) -> str:
+        """outputs.result as the executor stores it (CaptureScriptResult): one trailing newline
+        trimmed, and above 256 kB only the LAST 256 kB kept."""
+        data = self.stdout.encode("utf-8")
+        if data.endswith(b"\n"):
+            data = data[:-1]
+        if len(data) > RESULT_LIMIT:
+            data = data[-RESULT_LIMIT:]
+        return data.decode("utf-8", errors="replace")
 
     def records(self) -> int | None:
         """`records` from the JSON summary line a `gmp extract` prints last on stdout."""
@@ -42,10 +61,14 @@ class Attempt:
         return None
 
 
-class MissingSecret(SpecError):
-    """A required secretKeyRef has no local variable of that name: like a pod that cannot start."""
+class MissingSecret(Exception):
+    """A required secretKeyRef has no local variable of that name: a pod that cannot start.
 
-    exit_code = 2
+    On Argo such a pod sits in CreateContainerConfigError until its activeDeadlineSeconds; the
+    kubelet then fails it ("Pod was active on the node longer than the specified deadline", no exit
+    code) and the retryStrategy decides as for any Failed attempt. Locally the attempt fails at
+    once, with that phase, no exit code, and a message saying so: nobody waits an hour.
+    """
 
 
 def container_env(
@@ -69,8 +92,9 @@ def container_env(
             env[name] = local
         elif not ref.get("optional"):
             raise MissingSecret(
-                f"secret key {ref['key']} (Secret {ref['name']}) is required: "
-                f"set the environment variable {ref['key']}"
+                f"secret key {ref['key']} (Secret {ref['name']}) is required and missing: on Argo "
+                "the pod waits in CreateContainerConfigError until its activeDeadlineSeconds, then "
+                f"fails as this attempt does; locally, set the environment variable {ref['key']}"
             )
     return env
 
@@ -96,37 +120,59 @@ def remap(value: str, mounts: Mapping[str, str]) -> str:
 
 
 class Processes:
-    """Every process still running, so a deadline or Ctrl-C can stop them all."""
+    """Every process still running, so Ctrl-C can stop them all; new starts refused after it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._running: set[subprocess.Popen[bytes]] = set()
         self.cancelled = threading.Event()
+        self.reaper = children.Reaper()
 
     def start(self, argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
         with self._lock:
             if self.cancelled.is_set():
-                raise InterruptedError("the workflow was stopped")
-            proc = subprocess.Popen(argv, start_new_session=True, **kwargs)
+                raise InterruptedError("the run was stopped")
+            # Its own process group (like a pod, it ends whole) tied to this process.
+            proc = children.popen(argv, own_group=True, **kwargs)
+            self.reaper.watch(proc.pid)
             self._running.add(proc)
             return proc
 
     def done(self, proc: subprocess.Popen[bytes]) -> None:
+        """After `children.wait` reaped the child and swept its group."""
         with self._lock:
             self._running.discard(proc)
+            self.reaper.forget(proc.pid)
+
+    def close(self) -> None:
+        with self._lock:
+            self.reaper.close()
 
     def cancel(self) -> None:
+        """SIGTERM every step's group now, SIGKILL what is left after the grace period."""
         with self._lock:
             self.cancelled.set()
             for proc in self._running:
-                kill(proc)
+                children.signal_group(proc, signal.SIGTERM)
+        timer = threading.Timer(GRACE_S, self._kill_all)
+        timer.daemon = True
+        timer.start()
+
+    def _kill_all(self) -> None:
+        with self._lock:
+            for proc in self._running:
+                children.signal_group(proc, signal.SIGKILL)
 
 
-def kill(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
+def stop(proc: subprocess.Popen[bytes]) -> int:
+    """What the kubelet does at a pod's deadline: SIGTERM, a grace period, then SIGKILL."""
+    children.signal_group(proc, signal.SIGTERM)
+    code = children.wait(proc, GRACE_S)
+    if code is None:
+        children.signal_group(proc, signal.SIGKILL)
+        code = children.wait(proc)
+    assert code is not None
+    return code
 
 
 def run_attempt(
@@ -138,7 +184,12 @@ def run_attempt(
     deadline_s: float | None,
     processes: Processes,
 ) -> Attempt:
-    """Run the container's command + args; stdout and stderr go to `log_path`."""
+    """Run the container's command + args; stdout and stderr go to `log_path`.
+
+    The attempt's phase follows operator.go `inferFailedReason`: a non-zero exit of the main
+    container is Failed with "main: Error (exit code N)"; a signal shows as exit code 128+N, as a
+    container reports it; the pod deadline is Failed with the kubelet's message.
+    """
     container = template["container"]
     command = [substitute(str(c), scope) for c in container.get("command", [])]
     if not command or command[0] not in LOCAL_COMMANDS:
@@ -147,25 +198,31 @@ def run_attempt(
     mounts = empty_dirs(template, workdir)
     argv = [*LOCAL_COMMANDS[command[0]], *command[1:]]
     argv += [remap(substitute(str(a), scope), mounts) for a in container.get("args", [])]
-    env = container_env(container, scope, base_env, mounts)
     started = time.monotonic()
+    try:
+        env = container_env(container, scope, base_env, mounts)
+    except MissingSecret as exc:
+        log_path.write_text(str(exc) + "\n", encoding="utf-8")
+        return Attempt("Failed", None, 0.0, "", log_path, str(exc))
     stdout_path = log_path.with_suffix(".stdout")
     with stdout_path.open("wb") as out, log_path.open("wb") as err:
         proc = processes.start(argv, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        message = ""
         try:
-            code: int | None = proc.wait(timeout=deadline_s)
-        except subprocess.TimeoutExpired:
-            kill(proc)
-            proc.wait()
-            code, message = None, f"deadline of {deadline_s:.0f} s exceeded"
+            code = children.wait(proc, deadline_s)
+            timed_out = code is None
+            if code is None:
+                code = stop(proc)
         finally:
             processes.done(proc)
-    if code is not None and code < 0:  # killed by a signal: an error, not an exit code
-        signal_number = -code
-        code = None
-        message = "stopped" if processes.cancelled.is_set() else f"killed by signal {signal_number}"
+    if code < 0:  # killed by a signal: a container reports 128 + the signal
+        code = 128 - code
     stdout = stdout_path.read_text(encoding="utf-8", errors="replace")
     with log_path.open("a", encoding="utf-8") as log:
         log.write(stdout)
-    return Attempt(code, time.monotonic() - started, stdout, log_path, message)
+    seconds = time.monotonic() - started
+    if timed_out:
+        return Attempt("Failed", code, seconds, stdout, log_path, DEADLINE_MESSAGE)
+    if code == 0:
+        return Attempt("Succeeded", 0, seconds, stdout, log_path)
+    message = "stopped" if processes.cancelled.is_set() else f"main: Error (exit code {code})"
+    return Attempt("Failed", code, seconds, stdout, log_path, message)

@@ -130,7 +130,7 @@ def print_summary(
     for column in ("step", "status", "attempts", "seconds", "records"):
         table.add_column(column, justify="left" if column in ("step", "status") else "right")
     for step in result.steps:
-        style = {"Succeeded": "green", "Failed": "red"}.get(step.status, "dim")
+        style = {"Succeeded": "green", "Failed": "red", "Error": "red"}.get(step.status, "dim")
         table.add_row(
             step.name,
             f"[{style}]{step.status}[/]",

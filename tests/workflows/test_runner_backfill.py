@@ -1,0 +1,60 @@
+"""The rendered backfill under the local runner when a day fails, with the template-level failFast
+the product adds (issue 9: "A backfill stops on quota or auth")."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from tests.workflows.conftest import Fake
+from workflows import names
+
+
+def _with_template_fail_fast(rendered: dict[str, Any]) -> list[dict[str, Any]]:
+    docs = copy.deepcopy(list(rendered.values()))
+    backfill = next(d for d in docs if d["metadata"]["name"] == names.BACKFILL_TEMPLATE)
+    entry = backfill["spec"]["entrypoint"]
+    for template in backfill["spec"]["templates"]:
+        if template["name"] == entry:
+            template["failFast"] = True
+    return docs
+
+
+def test_after_a_day_fails_no_new_day_starts_running_days_finish_and_no_transform(
+    fake_gmp: Fake, rendered: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # operator.go checkParallelism + node_counters.go getUnsuccessfulChildren: the day nodes are
+    # DAG nodes inside the backfill DAG; once one is Failed, the template's failFast refuses new
+    # children (no new day, no transform) and the backfill is Failed.
+    monkeypatch.setenv("FAKE_PASS_SLEEP", "3")  # day 2 is still extracting when day 1 fails
+    monkeypatch.setenv("FAKE_FAIL_DAY", "2024-05-01")
+    args = {"start_date": "2024-05-01", "end_date": "2024-05-08", "endpoints": '["games", "tags"]'}
+    docs = _with_template_fail_fast(rendered)
+    result = fake_gmp.run(docs, names.BACKFILL_TEMPLATE, args, backoff_scale=0.001)
+    calls = fake_gmp.calls()
+    failing = [c for c in calls if c["argv"][0] == "extract" and "2024-05-01" in c["argv"]]
+    assert len(failing) == 8  # two endpoints, each 4 attempts (the extract's retry limit 3)
+    started = sorted(c["argv"][2] for c in calls if c["argv"][0] == "validate")
+    assert started == ["2024-05-01", "2024-05-02"]  # parallelism 2: no third day ever starts
+    day2 = [s for s in result.steps if s.name.startswith("day(1:2024-05-02).extract")]
+    assert [s.status for s in day2] == ["Succeeded", "Succeeded"]  # it finished what it ran
+    assert not [c for c in calls if c["argv"][0] == "transform"]
+    assert result.status == "Failed" and result.exit_code() == 4
+
+
+def test_without_template_fail_fast_every_day_still_starts(
+    fake_gmp: Fake, rendered: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dag.go assessDAGPhase: dag.failFast does not stop new withParam items (issue 9, point 3).
+    monkeypatch.setenv("FAKE_FAIL_DAY", "2024-05-01")
+    args = {"start_date": "2024-05-01", "end_date": "2024-05-04", "endpoints": '["games"]'}
+    docs = copy.deepcopy(list(rendered.values()))
+    for doc in docs:
+        for template in doc["spec"].get("templates", []):
+            template.pop("failFast", None)
+    result = fake_gmp.run(docs, names.BACKFILL_TEMPLATE, args, backoff_scale=0.001)
+    validated = sorted(c["argv"][2] for c in fake_gmp.calls() if c["argv"][0] == "validate")
+    assert validated == [f"2024-05-0{i}" for i in range(1, 5)]
+    assert result.status == "Failed"
