@@ -28,6 +28,7 @@ _PROBLEMS: dict[str, str] = {
     "less_than": "must be below {lt}",
     "literal_error": "must be one of {expected}",
     "bool_parsing": "is not a yes/no value (1/0, true/false, yes/no)",
+    "path_not_file": "is not an existing file",
 }
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    FilePath,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractor import validators
@@ -140,3 +147,20 @@ class LogSettings(BaseSettings):
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+
+class WarehouseSettings(BaseSettings):
+    """The dbt side's own variables (the profile and its target are checked by `gmp transform`)."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True)
+
+    target: str = Field(default="dev", alias="DBT_TARGET", examples=["dev"])
+    threads: int | None = Field(default=None, ge=1, le=64, alias="DBT_THREADS", examples=["4"])
+    duckdb_path: str | None = Field(
+        default=None, alias="DUCKDB_PATH", examples=["/var/lib/gmp/warehouse/game_market.duckdb"]
+    )
+    httpfs_extension: FilePath | None = Field(
+        default=None,
+        alias="DUCKDB_HTTPFS_EXTENSION",
+        examples=["(unset: gmp transform finds the installed wheel's file)"],
+    )
