@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from extractor.boundary import cli_errors, known_secrets
-from workflows import names
+from workflows import names, preflight
 
 if TYPE_CHECKING:  # the runner, YAML and rich load only for the commands here (see extractor.cli)
     from workflows.runner import RunOptions
@@ -102,6 +102,8 @@ def _execute(
             result = run_workflow(catalogue, template, arguments, options, reporter)
         print_summary(result, out, known_secrets(), as_json=as_json)
         sys.stdout.flush()
+        if result.exit_code() != 0:
+            typer.echo(f"gmp: error: {preflight.failure_line(result)}", err=True)
         raise typer.Exit(result.exit_code())
 
 
@@ -120,7 +122,10 @@ def run(  # noqa: PLR0917 - typer: the signature is the command line
     Every step (validate, one extract per endpoint in parallel, transform) runs as a local
     `gmp` process with the env the pod would get; retries, deadlines and locks as rendered.
     Exits 0, or with the failing step's code (2 bad input, 3 key refused, 4 quota), else 1.
+    Settings are checked first: a bad one is exit 2 in one line before any step starts.
     """
+    with cli_errors():
+        preflight.check_settings()
     _execute(
         names.DAILY_TEMPLATE,
         {"run_date": run_date, **_endpoints_json(endpoints)},
@@ -148,7 +153,10 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
     """Run the backfill from START to END here, PARALLELISM days at a time.
 
     Executes the rendered backfill template, which runs the daily DAG once per day.
+    Settings are checked first: a bad one is exit 2 in one line before any step starts.
     """
+    with cli_errors():
+        preflight.check_settings()
     _execute(
         names.BACKFILL_TEMPLATE,
         {"start_date": start, "end_date": end, **_endpoints_json(endpoints)},
