@@ -86,7 +86,8 @@ def service_failure(exc: BaseException) -> str | None:
     """
     botocore = sys.modules.get("botocore.exceptions")
     if botocore is not None and isinstance(exc, botocore.BotoCoreError | botocore.ClientError):
-        where = getattr(exc, "kwargs", {}).get("endpoint_url") or "the lake's S3 endpoint"
+        url = getattr(exc, "kwargs", {}).get("endpoint_url") or ""
+        where = "/".join(url.split("/")[:3]) if "://" in url else "the lake's S3 endpoint"
         if isinstance(exc, botocore.ClientError):
             error = exc.response.get("Error", {})
             what = f"answered {error.get('Code', '?')} to {exc.operation_name}"
