@@ -141,3 +141,16 @@ def test_logs_are_json_lines_with_context_off_a_terminal(gmp: Gmp) -> None:
     assert all(r["endpoint"] == "games" and r["run_date"] == RUN_DATE for r in pages)
     committed = [r for r in records if r["message"].startswith("partition committed")]
     assert len(committed) == 1 and committed[0]["records"] == 95
+
+
+def test_status_exit_codes_are_as_documented(gmp: Gmp) -> None:
+    """0 every partition committed, 1 one is not (README, `gmp status --help`), 2 bad input."""
+    assert gmp("extract", "genres", "--run-date", RUN_DATE).code == 0
+    committed = gmp("status", "--run-date", RUN_DATE, "--endpoints", "genres")
+    assert committed.code == 0, committed.stderr
+    missing = gmp("status", "--run-date", RUN_DATE, "--endpoints", "genres,games")
+    assert missing.code == 1 and "games" in missing.stdout
+    bad = gmp("status", "--run-date", " " + RUN_DATE)
+    assert bad.code == 2 and bad.stderr.startswith("gmp: error: ")
+    helptext = gmp("status", "--help").stdout
+    assert "0 every listed partition is committed" in " ".join(helptext.split())
