@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from typer._click import exceptions as click_errors  # typer 0.29 vendors click (pinned)
+from typer.core import TyperGroup
 
 from extractor.errors import GmpError, UsageError
 from extractor.redact import redact_text
@@ -109,7 +111,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _debug() -> bool:
-    return os.environ.get("GMP_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
+    """GMP_DEBUG read as LogSettings reads it (an invalid value was refused at start-up)."""
+    try:
+        return bool(TypeAdapter(bool).validate_python(os.environ.get("GMP_DEBUG") or False))
+    except ValidationError:
+        return False
 
 
 @contextmanager
@@ -140,3 +146,33 @@ def cli_errors() -> Iterator[None]:
         message = redact_text(f"{type(exc).__name__}: {exc}", secrets)
         typer.echo(f"gmp: unexpected error: {message}", err=True)
         raise typer.Exit(1) from None
+
+
+class OneLineUsage(TyperGroup):
+    """Click's usage errors (missing option, value of the wrong type, unknown command) as one
+    `gmp: error:` line and exit 2, like every other bad input, instead of a boxed usage text."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click_errors.NoArgsIsHelpError as exc:  # `gmp` alone: the help, as before
+            exc.show()
+            code = exc.exit_code
+        except click_errors.ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            typer.echo(f"gmp: error: {exc.format_message().rstrip('.')}{where}", err=True)
+            code = exc.exit_code
+        except typer.Abort:
+            typer.echo("gmp: interrupted", err=True)
+            code = 130
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from extractor.boundary import cli_errors, known_secrets, load_settings
+from extractor.boundary import OneLineUsage, cli_errors, known_secrets, load_settings
 from extractor.dates import parse_range, parse_run_date
 from extractor.endpoints import get_endpoint, parse_endpoint_list
 from extractor.errors import UsageError
@@ -312,7 +312,7 @@ def register(app: typer.Typer) -> None:
 
 
 def main() -> None:
-    app = typer.Typer(no_args_is_help=True, add_completion=False)
+    app = typer.Typer(no_args_is_help=True, add_completion=False, cls=OneLineUsage)
     register(app)
     app(prog_name="python -m extractor")
 

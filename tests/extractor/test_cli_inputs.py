@@ -104,11 +104,25 @@ def test_bad_input(
     assert standin.requests == []  # no RAWG quota spent on a run that cannot land
 
 
-def test_usage_errors_exit_2(gmp: Gmp) -> None:
-    assert gmp("extract").code == 2
-    assert gmp("extract", "games").code == 2  # --run-date is required
-    assert gmp("plan").code == 2
-    assert gmp("plan", "--start", "2024-05-03", "--end", "2024-05-01").code == 2
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["extract"], "Missing argument 'endpoint' (see `gmp extract --help`)"),
+        (["extract", "games"], "Missing option '--run-date'"),  # --run-date is required
+        (["extract", "games", "--run-date", RUN_DATE, "--max-pages", "0"], "'--max-pages'"),
+        (["plan"], "give --run-date D, or --start D1 --end D2"),
+        (["plan", "--start", "2024-05-03", "--end", "2024-05-01"], "before start date"),
+        (["plan", "--run-date", RUN_DATE, "--bogus"], "No such option: --bogus"),
+        (["extractt"], "No such command 'extractt'"),
+        (["transform", "--run-date"], "Option '--run-date' requires an argument"),
+    ],
+)
+def test_usage_errors_exit_2_in_one_line(gmp: Gmp, args: list[str], says: str) -> None:
+    """Click's own usage errors too: one `gmp: error:` line, not a boxed usage text."""
+    result = gmp(*args)
+    assert result.code == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("gmp: error: ")
+    assert says in result.stderr
 
 
 def test_canary_key_never_leaves_the_process(gmp: Gmp, standin) -> None:
