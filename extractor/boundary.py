@@ -63,12 +63,15 @@ def describe_invalid(model: type[BaseModel], exc: ValidationError) -> str:
     return f"setting {name}{shown} {problem}{hint}"
 
 
-def load_settings(factory: Callable[[], T]) -> T:
-    """Build a settings object from the environment; a bad value is a usage error (exit 2)."""
+def load_settings(factory: Callable[[], T], model: type[BaseModel] | None = None) -> T:
+    """Build a settings object (from the environment); a bad value is a usage error (exit 2).
+
+    `model` names the class when `factory` is not the class itself (for the examples).
+    """
     try:
         return factory()
     except ValidationError as exc:
-        model = factory if isinstance(factory, type) else BaseModel
+        model = model or (factory if isinstance(factory, type) else BaseModel)
         raise UsageError(describe_invalid(model, exc)) from None
 
 

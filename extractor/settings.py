@@ -3,10 +3,13 @@ refused here, before anything is spent (README "Configuration" lists the rules).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
+    ConfigDict,
     Field,
     FilePath,
     SecretStr,
@@ -149,10 +152,13 @@ class LogSettings(BaseSettings):
         return value.lower() if isinstance(value, str) else value
 
 
-class WarehouseSettings(BaseSettings):
-    """The dbt side's own variables (the profile and its target are checked by `gmp transform`)."""
+class WarehouseSettings(BaseModel):
+    """The dbt side's own variables (the profile and its target are checked by `gmp transform`).
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True)
+    Built from the env mapping `gmp transform` passes on to dbt, so it checks what dbt gets.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     target: str = Field(default="dev", alias="DBT_TARGET", examples=["dev"])
     threads: int | None = Field(default=None, ge=1, le=64, alias="DBT_THREADS", examples=["4"])
@@ -162,5 +168,13 @@ class WarehouseSettings(BaseSettings):
     httpfs_extension: FilePath | None = Field(
         default=None,
         alias="DUCKDB_HTTPFS_EXTENSION",
-        examples=["(unset: gmp transform finds the installed wheel's file)"],
+        examples=[
+            "/opt/venv/lib/python3.11/site-packages/duckdb_extension_httpfs/extensions/"
+            "v1.5.5/httpfs.duckdb_extension"
+        ],
     )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> WarehouseSettings:
+        """An empty variable counts as unset, as everywhere in gmp."""
+        return cls.model_validate({k: v for k, v in env.items() if v != ""})

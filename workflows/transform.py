@@ -48,7 +48,7 @@ def dbt_settings(env: Mapping[str, str]) -> DbtSettings:
     """The dbt settings, checked: the project, a profile target that exists, its settings."""
     from extractor.settings import WarehouseSettings
 
-    checked = load_settings(WarehouseSettings)
+    checked = load_settings(lambda: WarehouseSettings.from_env(env), WarehouseSettings)
     project_dir = Path(env.get("GMP_DBT_PROJECT_DIR") or DEFAULT_PROJECT_DIR).resolve()
     if not (project_dir / "dbt_project.yml").is_file():
         raise UsageError(
