@@ -56,8 +56,8 @@ def dbt_settings(env: Mapping[str, str]) -> DbtSettings:
         )
     profiles_dir = Path(env.get("DBT_PROFILES_DIR") or project_dir).resolve()
     target = guard.check_target(env.get("DBT_TARGET") or "dev", project_dir, profiles_dir)
-    if target in DEV_TARGETS and checked.duckdb_path:
-        guard.check_duckdb_path(checked.duckdb_path)
+    if target in DEV_TARGETS:  # the profile's default sits in the project: writable there?
+        guard.check_duckdb_path(checked.duckdb_path or str(project_dir / "game_market.duckdb"))
     if target == "prod":
         guard.check_snowflake(env)
     return DbtSettings(project_dir, profiles_dir, target, _dbt_executable())
