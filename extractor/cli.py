@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from extractor.boundary import cli_errors, known_secrets, load_settings
+from extractor.boundary import OneLineUsage, cli_errors, known_secrets, load_settings
 from extractor.dates import parse_range, parse_run_date
 from extractor.endpoints import get_endpoint, parse_endpoint_list
 from extractor.errors import UsageError
@@ -21,7 +20,7 @@ from extractor.logs import setup_logging, stderr_is_terminal
 
 if TYPE_CHECKING:
     from extractor.plan import PlanLine
-    from extractor.settings import RawgSettings
+    from extractor.settings import LakeSettings, RawgSettings
 
 # Every `gmp` command imports this module; what only some commands need (httpx, boto3,
 # pydantic-settings, rich's widgets) is imported inside them, so that the small steps a workflow
@@ -30,19 +29,44 @@ if TYPE_CHECKING:
 log = logging.getLogger("gmp")
 
 
-def _rawg_settings() -> RawgSettings:
+# workflows/names.py SECRET: the Secret the Argo templates read the key from (optional there,
+# so that a missing key reaches this message instead of leaving the pod Pending).
+KEY_SECRET = "game-market-pipeline-secrets"  # noqa: S105 - a name, not a value
+MISSING_KEY = (
+    f"RAWG_API_KEY is not set (Secret {KEY_SECRET}, key RAWG_API_KEY): put your key there "
+    "(or export RAWG_API_KEY when running locally); get one at https://rawg.io/apidocs"
+)
+
+
+def rawg_settings(*, key_required: bool = True) -> RawgSettings:
+    """RAWG's settings, checked; without a key every RAWG request would be refused (401)."""
     from extractor.settings import RawgSettings
 
     settings = load_settings(RawgSettings)
-    if not settings.api_key.get_secret_value().strip():
-        raise UsageError("RAWG_API_KEY is not set: get a key at https://rawg.io/apidocs")
+    if key_required and not settings.api_key.get_secret_value().strip():
+        raise UsageError(MISSING_KEY)
     return settings
 
 
-def _setup(verbose: bool) -> None:
-    level = "DEBUG" if verbose else os.environ.get("GMP_LOG_LEVEL", "INFO")
-    json_env = os.environ.get("GMP_LOG_FORMAT")
-    setup_logging(known_secrets(), level=level, json=None if not json_env else json_env == "json")
+def lake_settings(*, bucket_required: bool = True) -> LakeSettings:
+    from extractor.settings import LakeSettings
+
+    settings = load_settings(LakeSettings)
+    if bucket_required and not settings.bucket:
+        raise UsageError(
+            "LAKE_BUCKET is not set: name the S3 bucket that holds the lake "
+            "(e.g. LAKE_BUCKET=game-market-lake)"
+        )
+    return settings
+
+
+def setup_logs(verbose: bool = False) -> None:
+    """Logging from GMP_LOG_LEVEL / GMP_LOG_FORMAT; an unknown value is refused (exit 2)."""
+    from extractor.settings import LogSettings
+
+    logs = load_settings(LogSettings)
+    json = None if logs.format is None else logs.format == "json"
+    setup_logging(known_secrets(), level="DEBUG" if verbose else logs.level, json=json)
 
 
 RunDate = Annotated[str, typer.Option("--run-date", help="Partition date, YYYY-MM-DD (UTC).")]
@@ -59,19 +83,18 @@ def extract(
 ) -> None:
     """Extract one endpoint's partition for RUN_DATE into the lake (what an extractor pod runs)."""
     from extractor.client import RawgClient
-    from extractor.commit import CommitSettings
     from extractor.extract import Extraction
     from extractor.lake import Lake
     from extractor.malloc import keep_memory_flat
-    from extractor.settings import LakeSettings
 
     with cli_errors():
         keep_memory_flat()
-        _setup(verbose)
+        setup_logs(verbose)
         target = get_endpoint(endpoint)
         day = parse_run_date(run_date)
-        rawg = _rawg_settings()
-        lake = Lake(load_settings(LakeSettings), max_connections=rawg.concurrency + 4)
+        rawg = rawg_settings()
+        lake_config = lake_settings()
+        lake = Lake(lake_config, max_connections=rawg.concurrency + 4)
         lake.check()
         context = {"endpoint": target.name, "run_date": day.isoformat()}
         log.info("extracting into %s", lake.where(), extra=context)
@@ -86,7 +109,7 @@ def extract(
                 page_cap=rawg.page_cap,
                 max_pages=max_pages,
                 on_page=on_page,
-                lease_seconds=load_settings(CommitSettings).lease_seconds,
+                lease_seconds=lake_config.lease_seconds,
             ).run()
         summary = {
             "endpoint": result.endpoint,
@@ -143,7 +166,7 @@ def plan(
     from extractor.plan import plan_run
 
     with cli_errors():
-        _setup(False)
+        setup_logs()
         if run_date and (start or end):
             raise UsageError("give either --run-date or --start/--end, not both")
         if run_date:
@@ -153,7 +176,7 @@ def plan(
         else:
             raise UsageError("give --run-date D, or --start D1 --end D2")
         targets = parse_endpoint_list(endpoints)
-        rawg = _rawg_settings()
+        rawg = rawg_settings()
         with RawgClient(rawg) as client:
             lines = plan_run(targets, days, client, page_cap=rawg.page_cap)
             probes = client.requests_made
@@ -222,7 +245,7 @@ def sandbox(
     from extractor.sandbox.stack import Sandbox
 
     with cli_errors():
-        _setup(False)
+        setup_logs()
         with Sandbox(data_dir, games_per_day=games_per_day, latency_s=latency_ms / 1000) as box:
             exports = "\n".join(f"export {k}={v}" for k, v in box.env.items())
             if env_file:  # whole or not at all: scripts wait for this file to appear
@@ -245,17 +268,20 @@ def status(
         str | None, typer.Option(help="Comma-separated endpoints (default: the daily set).")
     ] = None,
 ) -> None:
-    """Which partitions of RUN_DATE are committed in the lake, with their pages and records."""
+    """Which partitions of RUN_DATE are committed in the lake, with their pages and records.
+
+    Exit codes: 0 every listed partition is committed; 1 at least one is not (the table says
+    which); 2 bad input or setting (bad date, unknown endpoint, bucket missing or refused).
+    """
     from rich.console import Console
     from rich.table import Table
 
     from extractor.lake import Lake
-    from extractor.settings import LakeSettings
 
     with cli_errors():
-        _setup(False)
+        setup_logs()
         day = parse_run_date(run_date)
-        lake = Lake(load_settings(LakeSettings))
+        lake = Lake(lake_settings())
         lake.check()
         table = Table(title=f"{lake.where()} run_date={day}")
         for column in ("endpoint", "committed", "pages", "records", "reported", "finished"):
@@ -288,7 +314,7 @@ def register(app: typer.Typer) -> None:
 
 
 def main() -> None:
-    app = typer.Typer(no_args_is_help=True, add_completion=False)
+    app = typer.Typer(no_args_is_help=True, add_completion=False, cls=OneLineUsage)
     register(app)
     app(prog_name="python -m extractor")
 

@@ -24,9 +24,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from extractor.errors import LakeError
 from extractor.lake import MANIFEST, Lake, Stored, page_name
 from extractor.lease import ALIVE, LEASE, Heartbeat, Lease
@@ -35,17 +32,6 @@ log = logging.getLogger(__name__)
 
 PAGE_RE = re.compile(r"page-\d{5}\.json")
 DEFAULT_LEASE_SECONDS = 30.0
-
-
-class CommitSettings(BaseSettings):
-    """GMP_LEASE_SECONDS: how long a commit lease (and a run's heartbeat) lives unrenewed; a
-    run killed while committing holds the partition that long. (Belongs in settings.py.)"""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
-
-    lease_seconds: float = Field(
-        default=DEFAULT_LEASE_SECONDS, ge=1, le=3600, alias="GMP_LEASE_SECONDS"
-    )
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from extractor import cli as extractor_cli
+from extractor.boundary import OneLineUsage
 from workflows import local, steps, submit, transform
 
 app = typer.Typer(
@@ -13,6 +14,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=OneLineUsage,
 )
 extractor_cli.register(app)
 steps.register(app)

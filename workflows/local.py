@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from extractor.boundary import cli_errors, known_secrets
-from workflows import names
+from workflows import names, preflight
 
 if TYPE_CHECKING:  # the runner, YAML and rich load only for the commands here (see extractor.cli)
     from workflows.runner import RunOptions
@@ -110,6 +110,8 @@ def _execute(
             result = run_workflow(catalogue, template, arguments, options, reporter)
         print_summary(result, out, known_secrets(), as_json=as_json)
         sys.stdout.flush()
+    if result.exit_code() != 0:
+        typer.echo(f"gmp: error: {preflight.failure_line(result)}", err=True)
     return result.exit_code()
 
 
@@ -142,8 +144,12 @@ def run(  # noqa: PLR0917 - typer: the signature is the command line
 
     Every step (validate, one extract per endpoint in parallel, transform) runs as a local
     `gmp` process with the env the pod would get; retries, deadlines and locks as rendered.
-    Exits 0, or with the failing step's code (2 bad input, 3 key refused, 4 quota), else 1.
+    Exits 0, or with the failing step's code (2 bad input, 3 key refused, 4 quota, 5 refused),
+    else 1.
+    Settings are checked first: a bad one is exit 2 in one line before any step starts.
     """
+    with cli_errors():
+        preflight.check_settings()
     code = _execute(
         names.DAILY_TEMPLATE,
         {"run_date": run_date, **_endpoints_json(endpoints)},
@@ -173,7 +179,10 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
 
     Executes the rendered backfill template, which runs the daily DAG once per day. A range of
     more than 366 days runs as consecutive backfills, each after the previous one succeeded.
+    Settings are checked first: a bad one is exit 2 in one line before any step starts.
     """
+    with cli_errors():
+        preflight.check_settings()
     ranges = _ranges(start, end)
     for i, (first, last) in enumerate(ranges, 1):
         if len(ranges) > 1:

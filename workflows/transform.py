@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO, cast
 
 import typer
 
@@ -19,10 +19,19 @@ from extractor.boundary import cli_errors, known_secrets, load_settings
 from extractor.dates import parse_range, parse_run_date
 from extractor.errors import UsageError
 from extractor.redact import redact_text
+from workflows import warehouse_guard as guard
+
+if TYPE_CHECKING:
+    from extractor.lake import Lake
 
 # The repo's dbt project, next to the `workflows` package; images set GMP_DBT_PROJECT_DIR.
 DEFAULT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
 DEV_TARGETS = ("dev",)  # DuckDB targets: they read the lake themselves
+_HEAD_THREADS = 12  # manifests looked for at once when checking that a range has any
+_EMPTY_MEANS_UNSET = (
+    "AWS_REGION", "S3_ENDPOINT", "DBT_THREADS", "DUCKDB_PATH", "DUCKDB_HTTPFS_EXTENSION",
+    "DUCKDB_EXTENSION_DIRECTORY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -36,13 +45,27 @@ class DbtSettings:
 
 
 def dbt_settings(env: Mapping[str, str]) -> DbtSettings:
+    """The dbt settings, checked: the project, a profile target that exists, its settings."""
+    from extractor.settings import WarehouseSettings
+
+    checked = load_settings(lambda: WarehouseSettings.from_env(env), WarehouseSettings)
     project_dir = Path(env.get("GMP_DBT_PROJECT_DIR") or DEFAULT_PROJECT_DIR).resolve()
     if not (project_dir / "dbt_project.yml").is_file():
         raise UsageError(
             f"no dbt project at {project_dir}: set GMP_DBT_PROJECT_DIR to the `dbt/` folder"
         )
     profiles_dir = Path(env.get("DBT_PROFILES_DIR") or project_dir).resolve()
-    return DbtSettings(project_dir, profiles_dir, env.get("DBT_TARGET") or "dev", _dbt_executable())
+    target = guard.check_target(env.get("DBT_TARGET") or "dev", project_dir, profiles_dir)
+    if target in DEV_TARGETS:  # the profile's default sits in the project: writable there?
+        guard.check_duckdb_path(checked.duckdb_path or str(project_dir / "game_market.duckdb"))
+    if target == "prod":
+        guard.check_snowflake(env)
+    return DbtSettings(project_dir, profiles_dir, target, _dbt_executable())
+
+
+def warehouse_file(env: Mapping[str, str], settings: DbtSettings) -> Path:
+    """The dev warehouse file dbt will open (the profile's default is relative to the project)."""
+    return Path(env.get("DUCKDB_PATH") or settings.project_dir / "game_market.duckdb").resolve()
 
 
 def _dbt_executable() -> str:
@@ -82,7 +105,8 @@ def dbt_env(env: Mapping[str, str], settings: DbtSettings) -> dict[str, str]:
     secret reaches the profile under that name only. DUCKDB_PATH becomes absolute because dbt
     runs from the project directory.
     """
-    out = dict(env)
+    # An empty value means unset everywhere in gmp; dbt's env_var() would take it literally.
+    out = {k: v for k, v in env.items() if v != "" or k not in _EMPTY_MEANS_UNSET}
     out["DBT_TARGET"] = settings.target
     out.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
@@ -92,7 +116,7 @@ def dbt_env(env: Mapping[str, str], settings: DbtSettings) -> dict[str, str]:
     if settings.target in DEV_TARGETS:
         if not out.get("LAKE_BUCKET"):
             raise UsageError("LAKE_BUCKET is not set: name the S3 bucket that holds the lake")
-        out.setdefault("DUCKDB_HTTPFS_EXTENSION", httpfs_extension())
+        out["DUCKDB_HTTPFS_EXTENSION"] = out.get("DUCKDB_HTTPFS_EXTENSION") or httpfs_extension()
         if out.get("DUCKDB_PATH"):
             warehouse = Path(out["DUCKDB_PATH"]).expanduser().resolve()
             out["DUCKDB_PATH"] = str(warehouse)
@@ -157,7 +181,7 @@ def parse_days(run_date: str | None, start: str | None, end: str | None) -> list
     raise UsageError("give --run-date D, or --start D1 --end D2")
 
 
-def transform(
+def transform(  # noqa: PLR0917 - typer: the signature is the command line
     run_date: Annotated[
         str | None, typer.Option("--run-date", help="The partition to build, YYYY-MM-DD.")
     ] = None,
@@ -172,34 +196,51 @@ def transform(
     docs: Annotated[
         bool, typer.Option("--docs", help="Then write the docs site (dbt docs generate).")
     ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty", help="Build even when no endpoint has a committed partition there."
+        ),
+    ] = False,
 ) -> None:
     """Build the warehouse for RUN_DATE (or --start..--end) with `dbt build` (what a dbt pod runs).
 
     Reads only the lake partitions of those days that are committed, replaces their rows in
     every incremental table, refreshes the latest-state dims, and runs the data and unit
     tests. Target: DBT_TARGET (dev = DuckDB at DUCKDB_PATH over the lake; prod = Snowflake).
-    Exits 1 when dbt fails, a data test included.
+
+    Exit codes: 0 built; 2 bad date or setting (DBT_TARGET naming no profile target included),
+    or no endpoint has a committed partition in those days (unless --allow-empty); 1 dbt failed
+    (a data test included) or the DuckDB file is locked by another process (its PID is named).
     """
     with cli_errors():
         days = parse_days(run_date, start, end)
-        settings = dbt_settings(os.environ)
-        env = {**dbt_env(os.environ, settings), **range_env(days)}
+        env, settings, lake = _checked_env(days)
+        out = guard.LockSpotter(sys.stdout)
         build = ["build", *(["--full-refresh"] if full_refresh else [])]
         code = 0
-        if settings.target not in DEV_TARGETS:
+        if settings.target in DEV_TARGETS:
+            guard.check_unlocked(warehouse_file(env, settings))
+            if not allow_empty:
+                guard.require_committed(first_committed(lake, days), days)
+        else:
             # Snowflake: first fill the raw tables from the lake's committed partitions.
-            from extractor.lake import Lake
-            from extractor.settings import LakeSettings
             from workflows import raw_load
 
-            partitions = raw_load.raw_partitions(Lake(load_settings(LakeSettings)), days)
+            partitions = raw_load.raw_partitions(lake, days)
+            if not allow_empty:
+                found = [(str(p["endpoint"]), days[0]) for p in partitions if p["committed"]]
+                guard.require_committed(found, days)
             sync = raw_load.sync_command(partitions, force=full_refresh)
-            code = run_dbt(settings, sync, env, sys.stdout)
+            code = run_dbt(settings, sync, env, cast(TextIO, out))
         if code == 0:
-            code = run_dbt(settings, build, env, sys.stdout)
+            code = run_dbt(settings, build, env, cast(TextIO, out))
         if code == 0 and docs:
-            code = run_dbt(settings, ["docs", "generate"], env, sys.stdout)
+            code = run_dbt(settings, ["docs", "generate"], env, cast(TextIO, out))
         if code != 0:
+            locked = out.locked()
+            if locked is not None:
+                raise locked
             typer.echo(
                 f"gmp: error: dbt failed (exit {code}) for run_date {days[0]}"
                 + (f"..{days[-1]}" if len(days) > 1 else "")
@@ -207,6 +248,39 @@ def transform(
                 err=True,
             )
             raise typer.Exit(1)
+
+
+def _checked_env(days: Sequence[dt.date]) -> tuple[dict[str, str], DbtSettings, Lake]:
+    """Every setting the build needs, checked before anything starts (exit 2 in one line)."""
+    from extractor.cli import lake_settings, setup_logs
+    from extractor.lake import Lake
+
+    setup_logs()
+    settings = dbt_settings(os.environ)
+    lake = Lake(lake_settings(), max_connections=_HEAD_THREADS + 2)
+    env = {**dbt_env(os.environ, settings), **range_env(days), "LAKE_PREFIX": lake.prefix}
+    lake.check()
+    return env, settings, lake
+
+
+def first_committed(lake: Lake, days: Sequence[dt.date]) -> list[tuple[str, dt.date]]:
+    """The first (endpoint, day) of the range that is committed, if any (HEADs, in parallel)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from extractor.endpoints import REGISTRY
+    from workflows.raw_load import is_committed
+
+    pairs = [(name, day) for day in days for name in REGISTRY]
+    pool = ThreadPoolExecutor(_HEAD_THREADS)
+    try:
+        for pair, committed in zip(
+            pairs, pool.map(lambda p: is_committed(lake, *p), pairs), strict=True
+        ):
+            if committed:
+                return [pair]
+        return []
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -104,11 +104,25 @@ def test_bad_input(
     assert standin.requests == []  # no RAWG quota spent on a run that cannot land
 
 
-def test_usage_errors_exit_2(gmp: Gmp) -> None:
-    assert gmp("extract").code == 2
-    assert gmp("extract", "games").code == 2  # --run-date is required
-    assert gmp("plan").code == 2
-    assert gmp("plan", "--start", "2024-05-03", "--end", "2024-05-01").code == 2
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["extract"], "Missing argument 'endpoint' (see `gmp extract --help`)"),
+        (["extract", "games"], "Missing option '--run-date'"),  # --run-date is required
+        (["extract", "games", "--run-date", RUN_DATE, "--max-pages", "0"], "'--max-pages'"),
+        (["plan"], "give --run-date D, or --start D1 --end D2"),
+        (["plan", "--start", "2024-05-03", "--end", "2024-05-01"], "before start date"),
+        (["plan", "--run-date", RUN_DATE, "--bogus"], "No such option: --bogus"),
+        (["extractt"], "No such command 'extractt'"),
+        (["transform", "--run-date"], "Option '--run-date' requires an argument"),
+    ],
+)
+def test_usage_errors_exit_2_in_one_line(gmp: Gmp, args: list[str], says: str) -> None:
+    """Click's own usage errors too: one `gmp: error:` line, not a boxed usage text."""
+    result = gmp(*args)
+    assert result.code == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("gmp: error: ")
+    assert says in result.stderr
 
 
 def test_canary_key_never_leaves_the_process(gmp: Gmp, standin) -> None:
@@ -141,3 +155,16 @@ def test_logs_are_json_lines_with_context_off_a_terminal(gmp: Gmp) -> None:
     assert all(r["endpoint"] == "games" and r["run_date"] == RUN_DATE for r in pages)
     committed = [r for r in records if r["message"].startswith("partition committed")]
     assert len(committed) == 1 and committed[0]["records"] == 95
+
+
+def test_status_exit_codes_are_as_documented(gmp: Gmp) -> None:
+    """0 every partition committed, 1 one is not (README, `gmp status --help`), 2 bad input."""
+    assert gmp("extract", "genres", "--run-date", RUN_DATE).code == 0
+    committed = gmp("status", "--run-date", RUN_DATE, "--endpoints", "genres")
+    assert committed.code == 0, committed.stderr
+    missing = gmp("status", "--run-date", RUN_DATE, "--endpoints", "genres,games")
+    assert missing.code == 1 and "games" in missing.stdout
+    bad = gmp("status", "--run-date", " " + RUN_DATE)
+    assert bad.code == 2 and bad.stderr.startswith("gmp: error: ")
+    helptext = gmp("status", "--help").stdout
+    assert "0 every listed partition is committed" in " ".join(helptext.split())

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from extractor.dates import parse_range, parse_run_date
+from extractor.dates import MIN_RUN_DATE, parse_range, parse_run_date
 from extractor.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode, parse_endpoint_list
 from extractor.errors import GmpError, UsageError
 from extractor.redact import RedactingFilter, strip_key
@@ -45,10 +45,38 @@ def test_redacting_filter_scrubs_formatted_messages() -> None:
     assert record.getMessage() == "url ?key=***"
 
 
-@pytest.mark.parametrize("text", ["2024-02-30", "2024-13-01", "24-01-01", "2024-1-1", "x", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-02-30",
+        "2024-13-01",
+        "24-01-01",
+        "2024-1-1",
+        "x",
+        "",
+        "２０２４-05-01",
+        "2024-05-01T00",
+    ],
+)
 def test_bad_run_dates(text: str) -> None:
     with pytest.raises(UsageError):
         parse_run_date(text, today=TODAY)
+
+
+@pytest.mark.parametrize("text", [" 2024-05-01", "2024-05-01 ", "\t2024-05-01", "2024-05-01\n"])
+def test_surrounding_whitespace_is_malformed(text: str) -> None:
+    with pytest.raises(UsageError, match=r"YYYY-MM-DD form .* remove the surrounding whitespace"):
+        parse_run_date(text, today=TODAY)
+
+
+def test_run_dates_start_where_rawg_data_begins() -> None:
+    assert dt.date(2010, 1, 1) == MIN_RUN_DATE
+    assert parse_run_date("2010-01-01", today=TODAY) == MIN_RUN_DATE
+    with pytest.raises(UsageError, match="before 2010-01-01, where RAWG's `updated` data begins"):
+        parse_run_date("2009-12-31", today=TODAY)
+    with pytest.raises(UsageError, match="start date 1999-01-01 is before 2010-01-01"):
+        parse_range("1999-01-01", "2024-01-01", today=TODAY)
+    assert len(parse_range("2015-01-01", "2024-12-31", today=TODAY)) == 3653
 
 
 def test_run_date_must_be_before_today() -> None:
@@ -63,7 +91,7 @@ def test_ranges_are_inclusive_and_ordered() -> None:
     with pytest.raises(UsageError, match="before start"):
         parse_range("2024-03-01", "2024-02-28", today=TODAY)
     with pytest.raises(UsageError, match="longer than"):
-        parse_range("2000-01-01", "2026-01-01", today=TODAY)
+        parse_range("2010-01-01", "2026-01-01", today=TODAY)
 
 
 def test_window_halves_cover_the_range_without_overlap() -> None:

@@ -74,3 +74,94 @@ def test_a_failing_data_test_fails_the_transform(
     assert "SKIP" in result.stdout  # what depends on the failed test is not built
     assert "gmp: error: dbt failed" in result.stderr
     assert s3.secret_key not in result.stdout + result.stderr
+
+
+def test_a_target_the_profile_lacks_is_exit_2_naming_the_targets() -> None:
+    result = gmp_transform("--run-date", "2024-05-01", DBT_TARGET="staging")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "DBT_TARGET='staging' names no target" in result.stderr
+    assert "dev, emulator, prod" in result.stderr and "e.g. DBT_TARGET=dev" in result.stderr
+
+
+def test_prod_without_a_snowflake_account_is_exit_2() -> None:
+    result = gmp_transform("--run-date", "2024-05-01", DBT_TARGET="prod")
+    assert result.returncode == 2 and "needs SNOWFLAKE_ACCOUNT" in result.stderr
+
+
+def test_a_day_nothing_was_committed_for_is_refused_unless_allowed(
+    s3: S3Credentials, s3_client: object, tmp_path: Path
+) -> None:
+    gmp = lake_gmp(s3, s3_client, "t/dev-empty-day/raw/rawg", "http://127.0.0.1:9",
+                   DUCKDB_PATH=str(tmp_path / "warehouse.duckdb"))  # fmt: skip
+    # An uncommitted page (no manifest) is not a partition either.
+    key = page_key(gmp, "games", "2024-05-01")
+    s3_client.put_object(Bucket=s3.bucket, Key=key, Body=b"{}")  # type: ignore[attr-defined]
+    for args in (["--run-date", "2024-05-01"], ["--start", "2024-04-01", "--end", "2024-05-02"]):
+        result = transform(gmp, *args)
+        assert result.code == 2, result.stderr
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("gmp: error: no committed partition")
+        assert "--allow-empty" in lines[0] and result.stdout == ""
+    assert not (tmp_path / "warehouse.duckdb").exists()  # dbt never started
+    allowed = transform(gmp, "--run-date", "2024-05-01", "--allow-empty")
+    assert allowed.code == 0, allowed.stdout[-3000:] + allowed.stderr
+
+
+def test_a_held_warehouse_lock_is_one_line_naming_the_pid(
+    s3: S3Credentials, s3_client: object, tmp_path: Path
+) -> None:
+    import duckdb
+
+    path = tmp_path / "warehouse.duckdb"
+    gmp = lake_gmp(s3, s3_client, "t/dev-locked/raw/rawg", "http://127.0.0.1:9",
+                   DUCKDB_PATH=str(path))  # fmt: skip
+    holder = duckdb.connect(str(path))  # this test process holds the write lock
+    try:
+        result = transform(gmp, "--run-date", "2024-05-01", "--allow-empty")
+    finally:
+        holder.close()
+    assert result.code == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gmp: error: the warehouse ")
+    assert f"locked by process {os.getpid()} " in lines[0]
+    assert "model" not in lines[0]
+
+
+def test_the_lock_line_from_dbt_output_names_the_pid() -> None:
+    """The lock can also be taken after the pre-check: dbt's own output is read for it."""
+    import io
+
+    from workflows.warehouse_guard import LockSpotter
+
+    sink = io.StringIO()
+    spotter = LockSpotter(sink)  # type: ignore[arg-type]
+    spotter.write("Runtime Error\n")
+    spotter.write(
+        '  IO Error: Could not set lock on file "/w/wh.duckdb": Conflicting lock is held in '
+        "/usr/bin/python3.11 (PID 4242) by user gmp. See also https://duckdb.org/docs\n"
+    )
+    locked = spotter.locked()
+    assert locked is not None and locked.exit_code == 1
+    assert "the warehouse /w/wh.duckdb is locked by process 4242 (/usr/bin/python3.11)" in str(
+        locked
+    )
+    assert "Could not set lock" in sink.getvalue()  # dbt's output still goes through
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"DUCKDB_PATH": "/no/such/folder/wh.duckdb"}, "its folder /no/such/folder does not exist"),
+        ({"DUCKDB_PATH": "/tmp"}, "is a folder, not a file"),
+        ({"DUCKDB_PATH": ":memory:"}, "is not a file path"),
+        ({"DBT_THREADS": "0"}, "DBT_THREADS='0' must be at least 1"),
+        ({"DUCKDB_HTTPFS_EXTENSION": "/no/httpfs.duckdb_extension"}, "is not an existing file"),
+        ({"DBT_PROFILES_DIR": "/tmp"}, "no profiles.yml in /tmp"),
+    ],
+)
+def test_warehouse_settings_exit_2(env: dict[str, str], says: str) -> None:
+    result = gmp_transform("--run-date", "2024-05-01", **env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("gmp: error: ")
+    assert says in result.stderr
