@@ -1,5 +1,5 @@
-"""The rendered backfill under the local runner when a day fails, with the template-level failFast
-the product adds (issue 9: "A backfill stops on quota or auth")."""
+"""The rendered backfill under the local runner when a day fails: the template-level failFast of
+its `days` DAG stops new days (issue 9: "A backfill stops on quota or auth")."""
 
 from __future__ import annotations
 
@@ -12,33 +12,24 @@ from tests.workflows.conftest import Fake
 from workflows import names
 
 
-def _with_template_fail_fast(rendered: dict[str, Any]) -> list[dict[str, Any]]:
-    docs = copy.deepcopy(list(rendered.values()))
-    backfill = next(d for d in docs if d["metadata"]["name"] == names.BACKFILL_TEMPLATE)
-    entry = backfill["spec"]["entrypoint"]
-    for template in backfill["spec"]["templates"]:
-        if template["name"] == entry:
-            template["failFast"] = True
-    return docs
-
-
 def test_after_a_day_fails_no_new_day_starts_running_days_finish_and_no_transform(
     fake_gmp: Fake, rendered: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # operator.go checkParallelism + node_counters.go getUnsuccessfulChildren: the day nodes are
-    # DAG nodes inside the backfill DAG; once one is Failed, the template's failFast refuses new
-    # children (no new day, no transform) and the backfill is Failed.
+    # DAG nodes inside the rendered `days` DAG template, which sets the template-level failFast;
+    # once one is Failed, no new child starts (no new day), the backfill's transform is omitted
+    # and the backfill is Failed.
     monkeypatch.setenv("FAKE_PASS_SLEEP", "3")  # day 2 is still extracting when day 1 fails
     monkeypatch.setenv("FAKE_FAIL_DAY", "2024-05-01")
     args = {"start_date": "2024-05-01", "end_date": "2024-05-08", "endpoints": '["games", "tags"]'}
-    docs = _with_template_fail_fast(rendered)
+    docs = copy.deepcopy(list(rendered.values()))
     result = fake_gmp.run(docs, names.BACKFILL_TEMPLATE, args, backoff_scale=0.001)
     calls = fake_gmp.calls()
     failing = [c for c in calls if c["argv"][0] == "extract" and "2024-05-01" in c["argv"]]
     assert len(failing) == 8  # two endpoints, each 4 attempts (the extract's retry limit 3)
     started = sorted(c["argv"][2] for c in calls if c["argv"][0] == "validate")
     assert started == ["2024-05-01", "2024-05-02"]  # parallelism 2: no third day ever starts
-    day2 = [s for s in result.steps if s.name.startswith("day(1:2024-05-02).extract")]
+    day2 = [s for s in result.steps if s.name.startswith("days.day(1:2024-05-02).extract")]
     assert [s.status for s in day2] == ["Succeeded", "Succeeded"]  # it finished what it ran
     assert not [c for c in calls if c["argv"][0] == "transform"]
     assert result.status == "Failed" and result.exit_code() == 4
