@@ -12,7 +12,9 @@ TIMEZONE = "UTC"
 STARTING_DEADLINE_S = 3600  # a controller down for less than an hour still starts the run
 
 # Yesterday in UTC from the time the run was *scheduled* (not started): a late start, or a
-# retried submission, still processes the day the schedule meant (DESIGN.md, Argo v4 facts).
+# retried submission, still processes the day the schedule meant. `workflow.scheduledTime` is a
+# string Argo sets only on cron-created runs, from their scheduled-time annotation (argo-workflows
+# v4.0.9, workflow/controller/operator.go `setGlobalParameters`).
 YESTERDAY_FROM_SCHEDULE = (
     "{{=sprig.dateInZone('2006-01-02', sprig.dateModify('-24h', "
     "sprig.toDate('2006-01-02T15:04:05Z07:00', workflow.scheduledTime)), 'UTC')}}"

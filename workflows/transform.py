@@ -152,7 +152,7 @@ def run_dbt(settings: DbtSettings, args: Sequence[str], env: Mapping[str, str], 
         settings.target,
     ]
     secrets = known_secrets()
-    from workflows.runner import children  # dbt dies with gmp, even on kill -9 (issue 10.3)
+    from workflows.runner import children  # dbt dies with gmp, even on kill -9
 
     with children.popen(
         command,

@@ -92,7 +92,8 @@ def test_every_workflow_pod_passes_restricted_with_the_kind_executor_settings() 
 
 
 def test_without_the_executor_settings_argos_own_containers_are_refused() -> None:
-    # The default controller config (empty executor.securityContext): what issue 9 point 4 saw.
+    # The default controller config (empty executor.securityContext): Argo's init and wait
+    # containers break Pod Security "restricted" (workflowpod.go `newExecContainer`).
     where, pod = argo_pods(None)[0]
     problems = restricted_violations(pod)
     assert any(p.startswith("init:") for p in problems), where

@@ -1,5 +1,5 @@
 """The rendered backfill under the local runner when a day fails: the template-level failFast of
-its `days` DAG stops new days (issue 9: "A backfill stops on quota or auth")."""
+its `days` DAG stops new days: a backfill stops on a quota or auth failure."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_after_a_day_fails_no_new_day_starts_running_days_finish_and_no_transfor
 def test_without_template_fail_fast_every_day_still_starts(
     fake_gmp: Fake, rendered: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # dag.go assessDAGPhase: dag.failFast does not stop new withParam items (issue 9, point 3).
+    # dag.go assessDAGPhase: dag.failFast does not stop new withParam items.
     monkeypatch.setenv("FAKE_FAIL_DAY", "2024-05-01")
     args = {"start_date": "2024-05-01", "end_date": "2024-05-04", "endpoints": '["games"]'}
     docs = copy.deepcopy(list(rendered.values()))

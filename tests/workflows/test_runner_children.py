@@ -1,4 +1,4 @@
-"""Children die with their parent (issue 10, point 3): `gmp run`/`backfill` steps and their own
+"""Children die with their parent: `gmp run`/`backfill` steps and their own
 children, and `gmp transform`'s dbt, end when the parent is killed with SIGKILL, interrupted, or
 when a pod deadline stops a step (a container's processes all end with its main process)."""
 
@@ -154,7 +154,7 @@ TRANSFORM_DRIVER = textwrap.dedent(
 
 def test_kill_9_of_gmp_transform_ends_dbt(tmp_path: Path) -> None:
     # workflows/transform.py run_dbt starts dbt through workflows/runner/children.py: the
-    # DuckDB lock dies with gmp instead of blocking the next run (issue 10, point 3).
+    # DuckDB lock dies with gmp instead of blocking the next run.
     pid_file = tmp_path / "dbt.pid"
     dbt = tmp_path / "dbt"
     dbt.write_text(FAKE_DBT.format(python=sys.executable, pids=str(pid_file)))

@@ -36,7 +36,7 @@ def test_dag_fail_fast_lets_every_with_param_item_start(
 ) -> None:
     # dag.go assessDAGPhase reads dag.failFast only to decide the DAG's final phase, and
     # operator.go checkParallelism reads only the template-level failFast: new items keep
-    # starting as parallelism frees up (issue 9, point 3).
+    # starting as parallelism frees up.
     monkeypatch.setenv("FAKE_FAILS", "a=9")
     doc = _fan()  # dag.failFast unset: true by default
     result = fake_gmp.run([doc], "wf", {"dir": str(tmp_path)})

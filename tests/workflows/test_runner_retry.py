@@ -96,7 +96,7 @@ def test_a_retried_step_holds_its_mutex_through_its_backoff(
     fake_gmp: Fake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # operator.go executeTemplate: the lock is taken for the retry node and released only when
-    # that node is fulfilled, so another holder waits through the backoff (issue 9, point 10).
+    # that node is fulfilled, so another holder waits through the backoff.
     monkeypatch.setenv("FAKE_FAILS", "first=1")
     mutex = {"mutexes": [{"name": "m"}]}
     strategy = {"limit": 1, "retryPolicy": "Always", "backoff": {"duration": "1s"}}

@@ -94,7 +94,7 @@ def test_with_param_that_is_not_a_json_list_errors_the_task_and_the_workflow(
     fake_gmp: Fake,
 ) -> None:
     # dag.go expandTask: "withParam value could not be parsed as a JSON list: <value>: <err>";
-    # the TaskGroup node is Error, transform is omitted, the workflow is Error (issue 9, point 8).
+    # the TaskGroup node is Error, transform is omitted, the workflow is Error.
     doc = _daily_like("true == true", "{{tasks.validate.outputs.result}}")
     result = fake_gmp.run([doc], "wf", {"endpoints": "games,genres", "transform": "true"})
     steps = {s.name: s for s in result.steps}
