@@ -158,7 +158,7 @@ def test_logs_are_json_lines_with_context_off_a_terminal(gmp: Gmp) -> None:
 
 
 def test_status_exit_codes_are_as_documented(gmp: Gmp) -> None:
-    """0 every partition committed, 1 one is not (README, `gmp status --help`), 2 bad input."""
+    """0 all committed, 1 one is not, 2 bad input (docs/extractor.md, `gmp status --help`)."""
     assert gmp("extract", "genres", "--run-date", RUN_DATE).code == 0
     committed = gmp("status", "--run-date", RUN_DATE, "--endpoints", "genres")
     assert committed.code == 0, committed.stderr

@@ -1,4 +1,4 @@
-"""README's retry and deadline table says what Argo computes from the rendered retryStrategy.
+"""The retry table in docs/operations.md says what Argo computes from the rendered retryStrategy.
 
 argo-workflows v4.0.9, workflow/controller/operator.go `processNodeRetries`: before retry n
 (n = 1..limit) the controller waits `duration * factor^(n-1)`, lowered to `cap`; after the last
@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+DOC = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
+TABLE = DOC.read_text(encoding="utf-8")
 
 
 def seconds(text: str) -> float:
@@ -41,11 +42,11 @@ def spoken(s: float) -> str:
 
 
 def row(template: str) -> list[str]:
-    for line in README.splitlines():
+    for line in TABLE.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if line.startswith("| `") and f"`{template}`" in cells[0]:
             return cells
-    raise AssertionError(f"README's retry table has no row for {template}")
+    raise AssertionError(f"the retry table in {DOC.name} has no row for {template}")
 
 
 def container_templates(rendered: dict[str, Any]) -> list[dict[str, Any]]:
