@@ -1,4 +1,4 @@
-"""Run-scoped staging and the commit swap of one partition (see README "The lake commit").
+"""Run-scoped staging and the commit swap of one partition (docs/lake.md, "The commit protocol").
 
 Each run stages its pages under `_incoming/{endpoint}/run_date=D/{run_id}/`, which no other
 run ever writes, checks them by listing, records the manifest it means to write next to them

@@ -12,7 +12,7 @@ MAX_RANGE_DAYS = 3660
 # The earliest run date: RAWG's `updated` timestamps begin in the 2010s (RAWG, launched in 2016,
 # took over an older catalogue), so no game can have been updated on an earlier day and a run
 # for one would spend quota on nothing. The first day of that decade keeps every day that can
-# hold data (README "Dates" gives the reason).
+# hold data (docs/extractor.md "Dates" gives the reason).
 MIN_RUN_DATE = dt.date(2010, 1, 1)
 EXAMPLE = "2024-05-01"
 

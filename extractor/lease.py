@@ -9,7 +9,7 @@ heartbeat thread renews it, and also touches the run's `_alive` marker from star
 the staging area of a run that died can be told from one that is only slow.
 
 Without conditional writes (old S3 servers) the lease is advisory: write, wait, read back. Two
-runs that commit within that moment can still interleave; README says to keep the Argo mutex.
+runs that commit within that moment can still interleave; docs/lake.md says to keep the Argo mutex.
 """
 
 from __future__ import annotations

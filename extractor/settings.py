@@ -1,5 +1,5 @@
 """Typed settings, built once from the environment by the CLI entry; a value that cannot work is
-refused here, before anything is spent (README "Configuration" lists the rules)."""
+refused here, before anything is spent (docs/configuration.md lists the rules)."""
 
 from __future__ import annotations
 

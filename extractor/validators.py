@@ -1,7 +1,7 @@
 """What a usable value looks like: URLs, S3 bucket names, lake prefixes, regions.
 
-Each check returns the value (normalised where README says so) or raises ValueError whose text
-says what is wrong; the CLI boundary names the variable and adds an example.
+Each check returns the value (normalised where docs/configuration.md says so) or raises
+ValueError whose text says what is wrong; the CLI boundary names the variable and adds an example.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from workflows.steps import endpoint_names
 if TYPE_CHECKING:  # hera loads only when submitting: `gmp` starts faster for every other command
     from hera.workflows import Workflow
 
-DEFAULT_NAMESPACE = "game-market"  # the namespace the README and `make kind-*` use
+DEFAULT_NAMESPACE = "game-market"  # the namespace docs/operations.md and `make kind-*` use
 DONE = ("Succeeded", "Failed", "Error")
 
 

@@ -7,7 +7,7 @@
       2. MERGE's `insert (...) values (a, b)` with unqualified source columns ->
          `values (DBT_INTERNAL_SOURCE.a, ...)` (same meaning on Snowflake, the emulator needs it);
       3. MERGE wrapped in an explicit `begin; ... commit;` -> the plain MERGE.
-    See README "Warehouse on Snowflake (prod)". -#}
+    See docs/snowflake.md. -#}
 
 {% macro is_snowflake_emulator() -%}
     {{ return(target.name == 'emulator') }}

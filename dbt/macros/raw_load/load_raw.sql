@@ -89,7 +89,7 @@
 
 {% macro raw_load_stage_ddl() -%}
     {#- s3:// needs a storage integration (an IAM role Snowflake assumes, made once by an
-        account admin: see README); the emulator's file:// stage needs none. -#}
+        account admin: see docs/snowflake.md); the emulator's file:// stage needs none. -#}
     {%- set url = raw_load_stage_url() -%}
     {%- set integration = env_var('SNOWFLAKE_STORAGE_INTEGRATION', '') -%}
     {%- if url.startswith('s3://') and not integration -%}
