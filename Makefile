@@ -85,7 +85,7 @@ KIND_CLUSTER ?= gmp
 NAMESPACE ?= game-market
 RELEASE ?= gmp
 # v4.0.9 or later: it fixes the semaphore/mutex bugs our `rawg-extractors` semaphore and the
-# per-partition extract mutex hit (#16160 in v4.0.6, #16405 in v4.0.8, #16567 in v4.0.9).
+# per-partition extract mutex hit (argoproj/argo-workflows #16160 in v4.0.6, #16405 in v4.0.8, #16567 in v4.0.9).
 ARGO_VERSION ?= v4.0.9
 CHART := helm/game-market-pipeline
 START ?= 2024-05-01

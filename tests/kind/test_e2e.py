@@ -123,7 +123,8 @@ def kubectl(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_controller_is_argo_v4_0_9_or_later() -> None:
-    # v4.0.9 fixes the semaphore/mutex bugs the extract locks hit (#16160, #16405, #16567).
+    # v4.0.9 fixes the semaphore/mutex bugs the extract locks hit (argoproj/argo-workflows
+    # #16160, #16405, #16567).
     proc = kubectl("-n", "argo", "get", "deploy", "workflow-controller", "-o",
                    "jsonpath={.spec.template.spec.containers[0].image}")  # fmt: skip
     assert proc.returncode == 0, proc.stderr

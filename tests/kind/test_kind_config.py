@@ -120,8 +120,8 @@ def version(text: str) -> tuple[int, ...]:
 
 @pytest.mark.parametrize("where", ["Makefile", "README.md", "docs/operations.md"])
 def test_argo_is_at_least_v4_0_9(where: str) -> None:
-    # v4.0.9 fixes the last of the semaphore/mutex bugs the extract locks hit (#16567; #16405
-    # came in v4.0.8, #16160 in v4.0.6): argo-workflows git log v4.0.5..v4.0.9 -- workflow/sync.
+    # v4.0.9 fixes the last of the semaphore/mutex bugs the extract locks hit (argo-workflows
+    # #16567; #16405 came in v4.0.8, #16160 in v4.0.6): its git log v4.0.5..v4.0.9 -- workflow/sync.
     text = (ROOT / where).read_text()
     pins = re.findall(r"ARGO_VERSION \?= (v\d+\.\d+\.\d+)", text) if where == "Makefile" else (
         re.findall(r"Argo Workflows (v\d+\.\d+\.\d+)", text)
