@@ -77,7 +77,8 @@ ci: ## What CI runs: setup from scratch, then the tests
 	bash .ci/run
 
 # --- Kubernetes: images, a local kind cluster with Argo Workflows, the Helm chart ---------------
-IMAGE_TAG ?= 0.1.0
+# The images' tag: the version in pyproject.toml (the one place it is written).
+IMAGE_TAG ?= $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
 EXTRACTOR_IMAGE ?= game-market-pipeline/extractor:$(IMAGE_TAG)
 DBT_IMAGE ?= game-market-pipeline/dbt:$(IMAGE_TAG)
 CONTAINER ?= docker
