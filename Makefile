@@ -77,7 +77,9 @@ ci: ## What CI runs: setup from scratch, then the tests
 	bash .ci/run
 
 # --- Kubernetes: images, a local kind cluster with Argo Workflows, the Helm chart ---------------
-IMAGE_TAG ?= 0.1.0
+# The images' tag: the version in pyproject.toml (the one place it is written).
+IMAGE_TAG ?= $(or $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])'),\
+  $(error cannot read the version from pyproject.toml with $(PYTHON) (3.11+ needed)))
 EXTRACTOR_IMAGE ?= game-market-pipeline/extractor:$(IMAGE_TAG)
 DBT_IMAGE ?= game-market-pipeline/dbt:$(IMAGE_TAG)
 CONTAINER ?= docker

@@ -1,3 +1,6 @@
 """RAWG API -> S3 data lake extractor for the Game Market Pipeline."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+# pyproject.toml's version, as installed.
+__version__ = version("game-market-pipeline")

@@ -5,12 +5,15 @@
 # `gmp extract games` from the extractor image against the offline sandbox, checked from outside;
 # then the chart's own pods (dev lake, bucket Job, RAWG stand-in) run as the chart renders them.
 # Needs root, podman, runc and debootstrap (Debian: apt-get install podman runc debootstrap uidmap).
+# debootstrap uses the Debian mirror this machine's apt is configured with
+# (scripts/debian_mirror.py reads /etc/apt/sources.list*); GMP_DEBIAN_MIRROR overrides it.
+# The images are tagged with the version in pyproject.toml unless IMAGE_TAG is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WORK=${GMP_SMOKE_DIR:-/tmp/gmp-image-smoke}
 BASE=localhost/gmp-smoke-base:bookworm
-TAG=${IMAGE_TAG:-0.1.0}
+TAG=${IMAGE_TAG:-$(.venv/bin/python -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')}
 EXTRACTOR=game-market-pipeline/extractor:$TAG
 DBT=game-market-pipeline/dbt:$TAG
 DATE=2024-05-01
@@ -27,9 +30,11 @@ done
 
 if ! "${PODMAN[@]}" image exists "$BASE"; then
   echo "images-smoke: building the base $BASE with debootstrap (a few minutes, once)"
+  MIRROR=${GMP_DEBIAN_MIRROR:-$(.venv/bin/python scripts/debian_mirror.py --suite bookworm)}
+  echo "images-smoke: Debian mirror (from apt's sources): $MIRROR"
   rm -rf "$WORK/rootfs" && mkdir -p "$WORK"
   debootstrap --variant=minbase --include=python3,python3-venv,python-is-python3,ca-certificates \
-    bookworm "$WORK/rootfs" http://deb.debian.org/debian > "$WORK/debootstrap.log"
+    bookworm "$WORK/rootfs" "$MIRROR" > "$WORK/debootstrap.log"
   # This machine reaches PyPI through its own CA bundle; the local base gets the same one.
   cp /etc/ssl/certs/ca-certificates.crt "$WORK/rootfs/etc/ssl/certs/ca-certificates.crt"
   tar -C "$WORK/rootfs" -c . | "${PODMAN[@]}" import - "$BASE" > /dev/null

@@ -5,8 +5,8 @@
 | WorkflowTemplate, daily: entry DAG `daily` | `game-market-daily` |
 | WorkflowTemplate, backfill: entry DAG `backfill` | `game-market-backfill` |
 | CronWorkflow (runs the daily template for yesterday) | `game-market-daily` |
-| image: validate, extract, dates, exit handler | `game-market-pipeline/extractor:0.1.0` |
-| image: transform | `game-market-pipeline/dbt:0.1.0` |
+| image: validate, extract, dates, exit handler | `game-market-pipeline/extractor:<VERSION>` |
+| image: transform | `game-market-pipeline/dbt:<VERSION>` |
 | service account of every pod | `game-market-pipeline-workflow` |
 | Secret; keys named like the env vars (`SECRET_KEYS`) | `game-market-pipeline-secrets` |
 | ConfigMap for `envFrom` (non-secret settings) | `game-market-pipeline-config` |
@@ -27,10 +27,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from extractor import __version__
 from extractor.errors import AuthRefused, Refused, UsageError
 
 PART_OF = "game-market-pipeline"
-VERSION = "0.1.0"
+# pyproject.toml's version: the images' tag in the rendered YAML (the chart's appVersion matches).
+VERSION = __version__
 
 DAILY_TEMPLATE = "game-market-daily"
 DAILY_ENTRY = "daily"

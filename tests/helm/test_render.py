@@ -24,6 +24,7 @@ from tests.helm.chart import (
     rendered_files,
     value_args,
 )
+from workflows.names import VERSION
 
 KUBERNETES_VERSION = "1.34.0"
 HERA_MODELS: dict[str, Any] = {
@@ -102,8 +103,8 @@ def test_prod_values_set_the_per_environment_fields() -> None:
     docs = by_key(render("prod"))
     registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
     assert _images(tuple(docs.values())) == {
-        f"{registry}/game-market-pipeline/extractor:0.1.0",
-        f"{registry}/game-market-pipeline/dbt:0.1.0",
+        f"{registry}/game-market-pipeline/extractor:{VERSION}",
+        f"{registry}/game-market-pipeline/dbt:{VERSION}",
     }
     cron = docs["CronWorkflow/game-market-daily"]["spec"]
     assert (cron["schedules"], cron["timezone"], cron["suspend"]) == (["30 3 * * *"], "UTC", False)
@@ -135,7 +136,7 @@ def test_everything_values_rewrite_images_endpoints_and_cron() -> None:
     digest = "sha256:" + "0" * 64
     assert _images(tuple(docs.values())) == {
         f"registry.example.com/team/game-market-pipeline/extractor:0.1.0-rc1@{digest}",
-        "registry.example.com/team/game-market-pipeline/dbt:0.1.0",
+        f"registry.example.com/team/game-market-pipeline/dbt:{VERSION}",  # the appVersion
     }
     endpoints = json.dumps(["games", "genres", "publishers"])
     for name in ("WorkflowTemplate/game-market-daily", "WorkflowTemplate/game-market-backfill"):
