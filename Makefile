@@ -73,7 +73,7 @@ bench-run: setup ## Orchestration: gmp run overhead, backfill parallelism 4 vs 1
 bench-transform: setup ## Warehouse: day N vs day 1, dbt vs a raw scan, full refresh (DAYS=60, ~15 min)
 	$(BIN)/python bench/bench_transform.py --days $(or $(DAYS),60)
 
-ci: ## What CI runs: setup from scratch, then the tests
+ci: ## What CI runs: setup from scratch, lint, then the tests
 	bash .ci/run
 
 # --- Kubernetes: images, a local kind cluster with Argo Workflows, the Helm chart ---------------

@@ -289,7 +289,10 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
     assert _template(daily, "transform")["synchronization"] == {
         "mutexes": [{"name": "game-market-pipeline-dev-warehouse"}]
     }
-    assert _template(daily, "transform")["container"]["image"] == "game-market-pipeline/dbt:0.1.0"
+    assert (
+        _template(daily, "transform")["container"]["image"]
+        == f"game-market-pipeline/dbt:{names.VERSION}"
+    )
     assert backfill["metadata"]["name"] == "game-market-backfill"
     dates, days, transform = _template(backfill, "backfill")["dag"]["tasks"]
     assert dates["template"] == "dates"
