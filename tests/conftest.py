@@ -140,7 +140,9 @@ class Gmp:
 
     def pages(self, endpoint: str, run_date: str = RUN_DATE) -> list[dict]:  # type: ignore[type-arg]
         keys = self.list_keys(self.partition(endpoint, run_date))
-        return [json.loads(self.read(k)) for k in keys if layout.PAGE_RE.search(k)]
+        return [
+            json.loads(self.read(k)) for k in keys if layout.PAGE_RE.fullmatch(k.split("/")[-1])
+        ]
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 `gmp extract` writes and `gmp status` / `gmp transform` look for) and dbt/macros/lake/
 lake_layout.sql for dbt (what the models read and the Snowflake loader copies). Here the real
 dbt renders its macros on the dev target, and DuckDB runs the run_date pattern, for the same
-endpoints and days as the Python side; both must name the same keys.
+endpoints and days as the Python side; both must name the same keys. Then dbt reads a lake that
+`gmp extract` wrote (SeaweedFS): exactly the committed pages, under both listing strategies.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from extractor import layout
 from extractor.lake import Lake
 from extractor.settings import LakeSettings
+from tests.conftest import Gmp
 from workflows.transform import DEFAULT_PROJECT_DIR, httpfs_extension
 
 pytestmark = pytest.mark.slow
@@ -33,13 +35,14 @@ CASES = [  # endpoint, run_date, page number
 ]
 
 
-def dbt_rows(sql: str, tmp_path: Path, **env: str) -> list[dict[str, Any]]:
+def dbt_rows(sql: str, tmp_path: Path, *args: str, **env: str) -> list[dict[str, Any]]:
     """The rows of `dbt show --inline sql` on the dev (DuckDB) target."""
     dbt = str(Path(sys.executable).with_name("dbt"))
+    tmp_path.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
         [dbt, "--quiet", "show", "--target", "dev", "--output", "json", "--limit", "-1",
          "--project-dir", str(DEFAULT_PROJECT_DIR), "--profiles-dir", str(DEFAULT_PROJECT_DIR),
-         "--inline", sql],
+         *args, "--inline", sql],
         env={
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),
@@ -124,3 +127,37 @@ def test_dbt_and_python_spell_the_same_lake_keys(prefix: str, tmp_path: Path) ->
             lake.incoming_prefix("games", CASES[0][1])
             == "raw/rawg/_incoming/games/run_date=2024-05-01/"
         )
+
+
+def test_dbt_reads_exactly_the_pages_python_committed(gmp: Gmp, tmp_path: Path) -> None:
+    days = ["2024-05-01", "2024-05-02"]  # built, with 2024-05-03 (nothing committed)
+    for day in ["2024-04-30", *days]:  # 2024-04-30: committed, outside the built range
+        result = gmp("extract", "genres", "--run-date", day)
+        assert result.code == 0, result.stderr[-2000:]
+    committed = sorted(
+        (day, key)
+        for day in days
+        for key in gmp.list_keys(gmp.partition("genres", day))
+        if layout.PAGE_RE.fullmatch(key.split("/")[-1])
+    )
+    assert committed, "the extract wrote no pages"
+    # A page of a day with no manifest, and a staged copy of a committed day: both invisible.
+    for key in (
+        layout.page_key(gmp.prefix, "genres", "2024-05-03", 1),
+        layout.incoming_prefix(gmp.prefix, "genres", days[0]) + "run-1/" + layout.page_name(1),
+    ):
+        gmp.client.put_object(Bucket=gmp.s3.bucket, Key=key, Body=b'{"results": []}')  # type: ignore[attr-defined]
+
+    sql = "select run_date, page_key from {{ raw_pages('genres') }} order by run_date, page_key"
+    for max_days in (31, 0):  # one listing per day; one listing of the endpoint
+        rows = dbt_rows(
+            sql,
+            tmp_path / str(max_days),
+            "--vars",
+            json.dumps(
+                {"start_date": days[0], "end_date": "2024-05-03", "lake_listing_max_days": max_days}
+            ),
+            **gmp.s3.env(),
+            LAKE_PREFIX=gmp.prefix,
+        )
+        assert [(r["run_date"], r["page_key"]) for r in rows] == committed, max_days

@@ -80,7 +80,8 @@
     ) -%}
     {%- set manifests = [] -%}
     {%- for row in listed.rows -%}
-        {%- if days is none or modules.re.search(lake_run_date_pattern(), row[0]).group(1) in days -%}
+        {%- set found = modules.re.search(lake_run_date_pattern(), row[0]) -%}
+        {%- if days is none or (found and found.group(1) in days) -%}
             {%- do manifests.append(row[0]) -%}
         {%- endif -%}
     {%- endfor -%}
