@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from extractor import layout
 from extractor.sandbox.s3server import SeaweedS3
 from workflows.transform import dbt_env, dbt_settings, httpfs_extension, range_env
 
@@ -94,8 +95,8 @@ def raw_scan(day: dt.date, env: dict[str, str]) -> dict[str, Any]:
         [env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env.get("AWS_REGION", "us-east-1"),
          host],
     )  # fmt: skip
-    base = f"s3://{env['LAKE_BUCKET']}/{PREFIX}"
-    pages = [f"{base}/{e}/run_date={day}/page-*.json" for e in ENDPOINTS]
+    bucket = f"s3://{env['LAKE_BUCKET']}/"
+    pages = [f"{bucket}{layout.partition_prefix(PREFIX, e, day)}page-*.json" for e in ENDPOINTS]
     started = time.perf_counter()
     query = "select count(*), sum(strlen(content)) from read_text(?)"
     files, size = con.execute(query, [pages]).fetchone()
@@ -103,7 +104,7 @@ def raw_scan(day: dt.date, env: dict[str, str]) -> dict[str, Any]:
     started = time.perf_counter()
     games = con.execute(
         "select count(*) from (select unnest(results) from read_json(?, format='auto'))",
-        [f"{base}/games/run_date={day}/page-*.json"],
+        [f"{bucket}{layout.partition_prefix(PREFIX, 'games', day)}page-*.json"],
     ).fetchone()[0]  # fmt: skip
     json_seconds = time.perf_counter() - started
     con.close()

@@ -18,19 +18,18 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from extractor.errors import LakeError
-from extractor.lake import MANIFEST, Lake, Stored, page_name
+from extractor.lake import Lake, Stored
+from extractor.layout import MANIFEST, PAGE_RE, page_name
 from extractor.lease import ALIVE, LEASE, Heartbeat, Lease
 
 log = logging.getLogger(__name__)
 
-PAGE_RE = re.compile(r"page-\d{5}\.json")
 DEFAULT_LEASE_SECONDS = 30.0
 
 

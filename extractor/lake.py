@@ -13,15 +13,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
+from extractor import layout
 from extractor.errors import LakeError, UsageError
+from extractor.layout import INCOMING, join_key
 from extractor.settings import LakeSettings
-
-MANIFEST = "_manifest.json"
-INCOMING = "_incoming"
-
-
-def page_name(number: int) -> str:
-    return f"page-{number:05d}.json"
 
 
 def clean_prefix(prefix: str) -> str:
@@ -36,11 +31,6 @@ def clean_prefix(prefix: str) -> str:
             f"LAKE_PREFIX {prefix!r} has a '.' or '..' segment; use a plain path such as raw/rawg"
         )
     return "/".join(segments)
-
-
-def join_key(*parts: str) -> str:
-    """A key from clean parts; an empty part (an empty prefix) is skipped, never a '//'."""
-    return "/".join(p.strip("/") for p in parts if p.strip("/"))
 
 
 @dataclass(frozen=True)
@@ -79,7 +69,7 @@ def _refused(exc: ClientError) -> bool:
 
 
 class Lake:
-    """An S3 bucket holding `{prefix}/{endpoint}/run_date=D/` partitions."""
+    """An S3 bucket holding `{prefix}/{endpoint}/run_date=D/` partitions (extractor.layout)."""
 
     def __init__(self, settings: LakeSettings, *, max_connections: int = 10) -> None:
         if not settings.bucket:
@@ -132,12 +122,13 @@ class Lake:
             raise LakeError(f"cannot use {self.where()}: {type(exc).__name__}") from None
 
     def partition_prefix(self, endpoint: str, run_date: dt.date) -> str:
-        return join_key(self.prefix, endpoint, f"run_date={run_date.isoformat()}") + "/"
+        return layout.partition_prefix(self.prefix, endpoint, run_date)
 
     def incoming_prefix(self, endpoint: str, run_date: dt.date) -> str:
-        """Where runs of a partition stage their pages and take the commit lease: outside
-        `{endpoint}/run_date=*/`, so no reader's glob ever sees half a run."""
-        return join_key(self.prefix, INCOMING, endpoint, f"run_date={run_date.isoformat()}") + "/"
+        return layout.incoming_prefix(self.prefix, endpoint, run_date)
+
+    def manifest_key(self, endpoint: str, run_date: dt.date) -> str:
+        return layout.manifest_key(self.prefix, endpoint, run_date)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -187,7 +178,7 @@ class Lake:
 
     def manifest(self, endpoint: str, run_date: dt.date) -> dict[str, Any] | None:
         """The committed manifest of a partition, or None when it is not committed."""
-        return self.get_json(self.partition_prefix(endpoint, run_date) + MANIFEST)
+        return self.get_json(self.manifest_key(endpoint, run_date))
 
     # -- writing ------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from extractor import layout
 from extractor.sandbox.catalogue import CatalogueConfig
 from extractor.sandbox.s3server import S3Credentials, SeaweedS3
 from extractor.sandbox.standin import StandinServer
@@ -130,15 +131,18 @@ class Gmp:
         return obj["Body"].read()  # type: ignore[no-any-return]
 
     def partition(self, endpoint: str, run_date: str = RUN_DATE) -> str:
-        return f"{endpoint}/run_date={run_date}/"
+        """The partition's folder below the prefix (extractor.layout)."""
+        return layout.partition_prefix("", endpoint, run_date)
 
     def manifest(self, endpoint: str, run_date: str = RUN_DATE) -> dict | None:  # type: ignore[type-arg]
-        key = f"{self.prefix}/{self.partition(endpoint, run_date)}_manifest.json"
+        key = layout.manifest_key(self.prefix, endpoint, run_date)
         return json.loads(self.read(key)) if key in self.list_keys() else None
 
     def pages(self, endpoint: str, run_date: str = RUN_DATE) -> list[dict]:  # type: ignore[type-arg]
         keys = self.list_keys(self.partition(endpoint, run_date))
-        return [json.loads(self.read(k)) for k in keys if re.search(r"page-\d{5}\.json$", k)]
+        return [
+            json.loads(self.read(k)) for k in keys if layout.PAGE_RE.fullmatch(k.split("/")[-1])
+        ]
 
 
 @pytest.fixture

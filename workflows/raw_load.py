@@ -12,14 +12,14 @@ import json
 from collections.abc import Iterable
 
 from extractor.endpoints import REGISTRY
-from extractor.lake import MANIFEST, Lake
+from extractor.lake import Lake
 
 SYNC_MACRO = "sync_raw_partitions"
 
 
 def is_committed(lake: Lake, endpoint: str, run_date: dt.date) -> bool:
     """A partition is committed when its manifest exists (one HEAD, no download)."""
-    return lake.exists(lake.partition_prefix(endpoint, run_date) + MANIFEST)
+    return lake.exists(lake.manifest_key(endpoint, run_date))
 
 
 def raw_partitions(

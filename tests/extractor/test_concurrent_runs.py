@@ -21,8 +21,9 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from extractor.commit import PAGE_RE, PartitionWriter
+from extractor.commit import PartitionWriter
 from extractor.lake import Lake
+from extractor.layout import PAGE_RE
 from extractor.sandbox.standin import Fault, StandinServer
 from extractor.settings import LakeSettings
 from tests.conftest import RUN_DATE, Gmp

@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from extractor.layout import page_key as layout_page_key
 from extractor.sandbox.catalogue import Catalogue
 from extractor.sandbox.s3server import S3Credentials
 from tests.conftest import CANARY_KEY, Gmp, Result
@@ -134,7 +135,7 @@ def secret_free(result: Result, *secrets: str) -> bool:
 
 
 def page_key(gmp: Gmp, endpoint: str, day: str, number: int = 1) -> str:
-    return f"{gmp.prefix}/{endpoint}/run_date={day}/page-{number:05d}.json"
+    return layout_page_key(gmp.prefix, endpoint, day, number)
 
 
 def model_failed(result: Result, test_name: str) -> bool:

@@ -8,7 +8,7 @@
 {% macro duckdb__lake_freshness(endpoint) -%}
     {#- Lists the manifests only; no page is read. -#}
     select cast(max({{ partition_run_date('file') }}) + 1 as timestamp)
-    from glob('{{ lake_endpoint_url(endpoint) }}/run_date=*/_manifest.json')
+    from glob('{{ lake_url(lake_manifest_key(endpoint, '*')) }}')
 {%- endmacro %}
 
 {% macro snowflake__lake_freshness(endpoint) -%}

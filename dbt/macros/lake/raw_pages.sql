@@ -60,42 +60,28 @@
 {%- endmacro %}
 
 
-{% macro lake_bucket_url() -%}
-    {%- set bucket = var('lake_bucket', env_var('LAKE_BUCKET', '')) -%}
-    {%- if not bucket and execute -%}
-        {{ exceptions.raise_compiler_error("LAKE_BUCKET is not set: name the S3 bucket that holds the lake") }}
-    {%- endif -%}
-    s3://{{ bucket }}
-{%- endmacro %}
-
-
-{% macro lake_endpoint_url(endpoint) -%}
-    {%- set prefix = var('lake_prefix', env_var('LAKE_PREFIX', 'raw/rawg')) | trim('/') -%}
-    {{ lake_bucket_url() }}/{{ prefix ~ '/' if prefix }}{{ endpoint }}
-{%- endmacro %}
-
-
 {% macro committed_page_files(endpoint) -%}
     {#- DuckDB only. The s3:// URLs of the pages that committed manifests list, for the built
         days. Short ranges look for each day's manifest under that day's prefix only (the
         `[n]` makes glob list instead of assuming the file exists); longer ranges and full
         builds list the endpoint's partitions once. -#}
-    {%- set base = lake_endpoint_url(endpoint) -%}
     {%- set days = built_days() -%}
     {%- if days is not none and days | length <= var('lake_listing_max_days') | int -%}
         {%- set patterns = [] -%}
         {%- for day in days -%}
-            {%- do patterns.append(base ~ '/run_date=' ~ day ~ '/_manifest.jso[n]') -%}
+            {%- set url = lake_url(lake_manifest_key(endpoint, day)) -%}
+            {%- do patterns.append(url[:-1] ~ '[' ~ url[-1] ~ ']') -%}
         {%- endfor -%}
     {%- else -%}
-        {%- set patterns = [base ~ '/run_date=*/_manifest.json'] -%}
+        {%- set patterns = [lake_url(lake_manifest_key(endpoint, '*'))] -%}
     {%- endif -%}
     {%- set listed = run_query(
         "select file from glob(['" ~ patterns | join("', '") ~ "']) order by file"
     ) -%}
     {%- set manifests = [] -%}
     {%- for row in listed.rows -%}
-        {%- if days is none or (row[0] | replace(base ~ '/run_date=', ''))[:10] in days -%}
+        {%- set found = modules.re.search(lake_run_date_pattern(), row[0]) -%}
+        {%- if days is none or (found and found.group(1) in days) -%}
             {%- do manifests.append(row[0]) -%}
         {%- endif -%}
     {%- endfor -%}
@@ -109,7 +95,7 @@
     ) -%}
     {%- set files = [] -%}
     {%- for row in pages.rows -%}
-        {%- do files.append(lake_bucket_url() ~ '/' ~ row[0]) -%}
+        {%- do files.append(lake_url(row[0])) -%}
     {%- endfor -%}
     {{ return(files) }}
 {%- endmacro %}

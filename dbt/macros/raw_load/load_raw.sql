@@ -78,7 +78,7 @@
         {%- if not bucket -%}
             {{ exceptions.raise_compiler_error("LAKE_BUCKET is not set: the raw loader's stage points at the lake") }}
         {%- endif -%}
-        {%- set prefix = env_var('LAKE_PREFIX', 'raw/rawg') | trim('/') -%}
+        {%- set prefix = lake_prefix() -%}
         {%- set url = 's3://' ~ bucket ~ '/' ~ (prefix ~ '/' if prefix) -%}
     {%- endif -%}
     {{ return(url.rstrip('/') ~ '/') }}
@@ -138,7 +138,7 @@
 {#- Loading -#}
 
 {% macro raw_load_partition_path(endpoint, run_date) -%}
-    {{ return('@' ~ raw_load_stage() ~ '/' ~ endpoint ~ '/run_date=' ~ run_date ~ '/') }}
+    {{ return('@' ~ raw_load_stage() ~ '/' ~ lake_partition_path(endpoint, run_date)) }}
 {%- endmacro %}
 
 {% macro raw_load_copy_file_sql(into, endpoint, run_date, file) -%}
@@ -167,7 +167,7 @@
 {%- endmacro %}
 
 {% macro raw_load_copy_pages(endpoint, run_date, keys, scratch) -%}
-    {%- set path_prefix = endpoint ~ '/run_date=' ~ run_date ~ '/' -%}
+    {%- set path_prefix = lake_partition_path(endpoint, run_date) -%}
     {%- set key_prefix = keys[0][:keys[0] | length - (keys[0].split('/')[-1] | length) - path_prefix | length] -%}
     {%- if is_snowflake_emulator() -%}
         {#- The emulator has no metadata$filename in COPY: one COPY per file through the
@@ -200,7 +200,7 @@
 
     {#- 1. The manifest: the commit, and the list of its pages. -#}
     {% do run_query('create or replace transient table ' ~ scratch ~ ' (doc variant)') %}
-    {% do run_query(raw_load_copy_file_sql(scratch, endpoint, run_date, '_manifest.json')) %}
+    {% do run_query(raw_load_copy_file_sql(scratch, endpoint, run_date, lake_manifest_name())) %}
     {%- set manifest = run_query(
         'select doc:finished_at::varchar, doc:page_count::number, doc:record_count::number,'
         ~ ' doc:pages from ' ~ scratch) -%}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from extractor.layout import INCOMING
 from extractor.sandbox.processes import stop_group
 
 REPO = Path(__file__).resolve().parents[3]
@@ -135,7 +136,7 @@ class LakeMirror:
         ):
             for item in page.get("Contents", []):
                 relative = item["Key"][len(root) :]
-                if relative.startswith("_incoming/"):
+                if relative.startswith(INCOMING + "/"):
                     continue
                 target = self.dest / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
