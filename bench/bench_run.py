@@ -28,8 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from devstack.stack import Sandbox
 from extractor.endpoints import DEFAULT_ENDPOINTS
-from extractor.sandbox.stack import Sandbox
 
 GMP = str(Path(sys.executable).with_name("gmp"))
 RESULTS = Path(__file__).with_name("results")

@@ -18,8 +18,8 @@ from typing import Any
 
 import duckdb
 
+from devstack.s3server import SeaweedS3
 from extractor import layout
-from extractor.sandbox.s3server import SeaweedS3
 from workflows.transform import dbt_env, dbt_settings, httpfs_extension, range_env
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -143,7 +143,7 @@ def measure(n_days: int, tmp: Path) -> dict[str, Any]:
         env = {**os.environ, **s3.credentials.env(), "LAKE_PREFIX": PREFIX, "RAWG_API_KEY": "bench",
                "GMP_MAX_RPS": "0", "GMP_CONCURRENCY": "8", "GMP_LOG_FORMAT": "json",
                "DUCKDB_PATH": str(tmp / "wh.duckdb"), "DBT_TARGET": "dev"}  # fmt: skip
-        standin_cmd = [sys.executable, "-m", "extractor.sandbox.standin", "--port", "0",
+        standin_cmd = [sys.executable, "-m", "devstack.standin", "--port", "0",
                        "--games-per-day", str(GAMES_PER_DAY), "--catalogue-size", str(CATALOGUE),
                        "--latency-ms", "0", "--tba-share", str(TBA_SHARE)]  # fmt: skip
         standin = subprocess.Popen(standin_cmd, stdout=subprocess.PIPE, text=True)

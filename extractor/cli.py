@@ -19,6 +19,7 @@ from extractor.errors import UsageError
 from extractor.logs import setup_logging, stderr_is_terminal
 
 if TYPE_CHECKING:
+    from devstack.stack import Sandbox
     from extractor.plan import PlanLine
     from extractor.settings import LakeSettings, RawgSettings
 
@@ -229,6 +230,26 @@ def _print_plan(lines: list[PlanLine], total: int, exact: bool, probes: int) -> 
     )
 
 
+DEVSTACK_MISSING = (
+    "gmp sandbox needs the dev stack, which is not installed: "
+    "pip install 'game-market-pipeline[devstack]' (or `make setup` in a checkout)"
+)
+
+
+def devstack_sandbox() -> type[Sandbox]:
+    """The dev stack's Sandbox; the `devstack` extra (package + SeaweedFS's `weed`) or exit 2."""
+    try:
+        from devstack.s3server import S3ServerError, weed_binary
+        from devstack.stack import Sandbox
+    except ImportError:
+        raise UsageError(DEVSTACK_MISSING) from None
+    try:
+        weed_binary()
+    except S3ServerError:
+        raise UsageError(DEVSTACK_MISSING) from None
+    return Sandbox
+
+
 def sandbox(
     command: Annotated[
         list[str] | None, typer.Argument(help="Run this command with the sandbox env, then stop.")
@@ -242,11 +263,10 @@ def sandbox(
 
     With a COMMAND (after `--`), run it inside that env and stop the stack when it ends.
     """
-    from extractor.sandbox.stack import Sandbox
-
     with cli_errors():
+        stack = devstack_sandbox()
         setup_logs()
-        with Sandbox(data_dir, games_per_day=games_per_day, latency_s=latency_ms / 1000) as box:
+        with stack(data_dir, games_per_day=games_per_day, latency_s=latency_ms / 1000) as box:
             exports = "\n".join(f"export {k}={v}" for k, v in box.env.items())
             if env_file:  # whole or not at all: scripts wait for this file to appear
                 partial = env_file.with_name(env_file.name + ".partial")

@@ -15,10 +15,10 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from devstack.catalogue import CatalogueConfig
+from devstack.s3server import S3Credentials, SeaweedS3
+from devstack.standin import StandinServer
 from extractor import layout
-from extractor.sandbox.catalogue import CatalogueConfig
-from extractor.sandbox.s3server import S3Credentials, SeaweedS3
-from extractor.sandbox.standin import StandinServer
 
 GMP = str(Path(sys.executable).with_name("gmp"))
 # A canary key: if these characters show up anywhere they should not, a test fails.

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from extractor.sandbox.s3server import S3Credentials
-from extractor.sandbox.standin import StandinServer
+from devstack.s3server import S3Credentials
+from devstack.standin import StandinServer
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp
 
 URL_PASSWORD = "hunter2pw"  # must never be echoed back

@@ -127,7 +127,7 @@ def test_usage_errors_exit_2_in_one_line(gmp: Gmp, args: list[str], says: str) -
 
 def test_canary_key_never_leaves_the_process(gmp: Gmp, standin) -> None:
     """Not in the lake, not in logs (even debug logs), not in errors."""
-    from extractor.sandbox.standin import Fault
+    from devstack.standin import Fault
 
     ok = gmp("extract", "games", "--run-date", RUN_DATE, "--verbose", GMP_LOG_LEVEL="DEBUG")
     standin.add_fault(Fault("503", path="/genres", times=-1))

@@ -6,9 +6,9 @@ import traceback
 
 import pytest
 
+from devstack.standin import Fault
 from extractor.client import RawgClient
 from extractor.errors import AuthRefused, GmpError, QuotaExhausted, UpstreamError
-from extractor.sandbox.standin import Fault
 from extractor.settings import RawgSettings
 from tests.conftest import CANARY_KEY
 

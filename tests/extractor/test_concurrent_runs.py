@@ -21,10 +21,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
+from devstack.standin import Fault, StandinServer
 from extractor.commit import PartitionWriter
 from extractor.lake import Lake
 from extractor.layout import PAGE_RE
-from extractor.sandbox.standin import Fault, StandinServer
 from extractor.settings import LakeSettings
 from tests.conftest import RUN_DATE, Gmp
 from tests.extractor.s3_link import S3Link

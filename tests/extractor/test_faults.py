@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from extractor.sandbox.standin import Fault
+from devstack.standin import Fault
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp
 
 RECOVERABLE = [

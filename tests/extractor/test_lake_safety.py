@@ -10,13 +10,13 @@ import time
 
 import pytest
 
+from devstack.standin import StandinServer
 from extractor.client import RawgClient
 from extractor.commit import PartitionWriter
 from extractor.endpoints import REGISTRY
 from extractor.errors import LakeError, UsageError
 from extractor.extract import Extraction
 from extractor.lake import Lake
-from extractor.sandbox.standin import StandinServer
 from extractor.settings import LakeSettings, RawgSettings
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp
 
@@ -135,7 +135,7 @@ def test_the_server_here_supports_conditional_writes(gmp: Gmp) -> None:
 def test_a_killed_runs_staging_is_removed_once_its_heartbeat_is_stale(gmp: Gmp, standin) -> None:
     import signal
 
-    from extractor.sandbox.standin import Fault
+    from devstack.standin import Fault
 
     standin.add_fault(Fault("hang", path="/games", page=2, times=1, hang_seconds=20))
     proc = gmp.popen("extract", "games", "--run-date", RUN_DATE, GMP_LEASE_SECONDS="1")

@@ -12,7 +12,7 @@ import psutil
 import pytest
 from botocore.exceptions import ClientError
 
-from extractor.sandbox.s3server import S3Credentials, S3ServerError, SeaweedS3, weed_binary
+from devstack.s3server import S3Credentials, S3ServerError, SeaweedS3, weed_binary
 
 pytestmark = pytest.mark.slow
 

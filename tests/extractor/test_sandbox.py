@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -88,3 +89,54 @@ def _communicate_or_explain(proc: subprocess.Popen[str], timeout: float) -> tupl
             f"gmp sandbox did not stop within {timeout} s of Ctrl-C; processes: {states}; "
             f"stderr: {err[-2000:]}"
         ) from None
+
+
+def _gmp_sandbox_with(
+    prelude: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`gmp sandbox` in a fresh interpreter after PRELUDE (which simulates a missing part)."""
+    script = (
+        f"import sys\n{prelude}\nsys.argv = ['gmp', 'sandbox']\n"
+        "from workflows.cli import app\napp()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+
+
+def _assert_install_hint(proc: subprocess.CompletedProcess[str]) -> None:
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("gmp: error: ")
+    assert "pip install 'game-market-pipeline[devstack]'" in lines[0]
+    assert "make setup" in lines[0]
+    assert proc.stdout == ""
+
+
+def test_sandbox_without_the_devstack_package_says_how_to_install_it() -> None:
+    # A None entry in sys.modules makes `import devstack` raise ImportError, as if not installed.
+    _assert_install_hint(_gmp_sandbox_with("sys.modules['devstack'] = None"))
+
+
+def test_sandbox_without_weed_says_how_to_install_it(tmp_path) -> None:
+    # weed is looked up next to the interpreter, then on PATH: neither has it here.
+    env = {**os.environ, "PATH": str(tmp_path)}
+    _assert_install_hint(_gmp_sandbox_with(f"sys.executable = {str(tmp_path / 'python')!r}", env))
+
+
+def test_the_dev_stack_is_no_longer_inside_the_extractor_package() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", "import extractor.sandbox"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "No module named 'extractor.sandbox'" in proc.stderr

@@ -12,9 +12,9 @@ from pathlib import Path
 import botocore.exceptions
 import httpx
 
+from devstack.s3server import SeaweedS3
+from devstack.standin import StandinServer
 from extractor.boundary import service_failure
-from extractor.sandbox.s3server import SeaweedS3
-from extractor.sandbox.standin import StandinServer
 from tests.conftest import CANARY_KEY, GMP, RUN_DATE
 
 

@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from extractor.sandbox.catalogue import Catalogue, CatalogueConfig
-from extractor.sandbox.standin import Fault, RecordedRequest, StandinServer
-from extractor.sandbox.standin_pages import RawgApi
+from devstack.catalogue import Catalogue, CatalogueConfig
+from devstack.standin import Fault, RecordedRequest, StandinServer
+from devstack.standin_pages import RawgApi
 
 DAY = date(2024, 3, 14)
 DAY_RANGE = f"{DAY},{DAY}"
@@ -495,7 +495,7 @@ def test_stop_closes_the_port_and_open_connections() -> None:
 
 def test_the_standalone_command_prints_its_url_and_stops_on_sigterm() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "extractor.sandbox.standin", "--port", "0",
+        [sys.executable, "-m", "devstack.standin", "--port", "0",
          "--games-per-day", "7", "--latency-ms", "1", "--tba-share", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

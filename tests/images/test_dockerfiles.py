@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-IMAGES = {name: ROOT / "images" / name / "Dockerfile" for name in ("extractor", "dbt")}
+IMAGES = {name: ROOT / "images" / name / "Dockerfile" for name in ("extractor", "dbt", "devstack")}
 UID = 10001
 
 
@@ -113,3 +113,16 @@ def test_dockerignore_keeps_the_context_to_what_the_images_copy() -> None:
                 sources = rest.split()[:-1]
                 for src in sources:
                     assert src.rstrip("/") in allowed, f"{dockerfile}: COPY {src} is excluded"
+
+
+@pytest.mark.parametrize("image", ["extractor", "dbt"])
+def test_production_images_leave_the_dev_stack_out(image: str) -> None:
+    text = " ".join(rest for _, rest in instructions(IMAGES[image]))
+    assert "devstack" not in text, "the dev stack (stand-in, SeaweedFS) is for kind only"
+
+
+def test_devstack_image_installs_the_devstack_extra() -> None:
+    steps = instructions(IMAGES["devstack"])
+    assert ("COPY", "devstack ./devstack") in steps
+    runs = " ".join(rest for word, rest in steps if word == "RUN")
+    assert "pip install --no-compile '.[devstack]'" in runs

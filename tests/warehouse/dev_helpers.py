@@ -13,9 +13,9 @@ from typing import Any
 
 import duckdb
 
+from devstack.catalogue import Catalogue
+from devstack.s3server import S3Credentials
 from extractor.layout import page_key as layout_page_key
-from extractor.sandbox.catalogue import Catalogue
-from extractor.sandbox.s3server import S3Credentials
 from tests.conftest import CANARY_KEY, Gmp, Result
 
 DAILY = ("games", "genres", "platforms", "stores", "tags")

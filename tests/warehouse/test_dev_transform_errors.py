@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from extractor.sandbox.catalogue import Catalogue, CatalogueConfig
-from extractor.sandbox.s3server import S3Credentials
+from devstack.catalogue import Catalogue, CatalogueConfig
+from devstack.s3server import S3Credentials
 from tests.conftest import GMP
 from tests.warehouse.dev_helpers import lake_gmp, page_key, transform
 

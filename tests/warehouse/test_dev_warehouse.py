@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from extractor.sandbox.catalogue import CatalogueConfig
-from extractor.sandbox.s3server import S3Credentials
-from extractor.sandbox.standin import StandinServer
+from devstack.catalogue import CatalogueConfig
+from devstack.s3server import S3Credentials
+from devstack.standin import StandinServer
 from tests.conftest import CANARY_KEY, Gmp
 from tests.warehouse.dev_helpers import (
     MARTS,

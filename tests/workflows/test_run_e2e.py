@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from extractor.sandbox.standin import StandinServer
-from extractor.sandbox.standin_faults import Fault
+from devstack.standin import StandinServer
+from devstack.standin_faults import Fault
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp, Result
 from workflows.headline import headline
 

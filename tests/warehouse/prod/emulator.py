@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from devstack.processes import stop_group
 from extractor.layout import INCOMING
-from extractor.sandbox.processes import stop_group
 
 REPO = Path(__file__).resolve().parents[3]
 DBT_PROJECT = REPO / "dbt"

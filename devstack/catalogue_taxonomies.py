@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from extractor.sandbox import catalogue_words as words
+from devstack import catalogue_words as words
 
 Item = dict[str, Any]
 

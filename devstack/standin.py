@@ -12,10 +12,10 @@ import threading
 from collections.abc import Sequence
 from types import TracebackType
 
-from extractor.sandbox.catalogue import Catalogue, CatalogueConfig
-from extractor.sandbox.standin_faults import FAULT_KINDS, Fault, FaultKind, RecordedRequest
-from extractor.sandbox.standin_http import HttpServer
-from extractor.sandbox.standin_pages import RawgApi
+from devstack.catalogue import Catalogue, CatalogueConfig
+from devstack.standin_faults import FAULT_KINDS, Fault, FaultKind, RecordedRequest
+from devstack.standin_http import HttpServer
+from devstack.standin_pages import RawgApi
 
 __all__ = ["FAULT_KINDS", "Fault", "FaultKind", "RecordedRequest", "StandinServer", "main"]
 
@@ -148,7 +148,7 @@ class StandinServer:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m extractor.sandbox.standin",
+        prog="python -m devstack.standin",
         description="Serve an offline stand-in for the RAWG API (prints its base URL, "
         "runs until Ctrl-C/SIGTERM). Point RAWG_BASE_URL at the printed URL; any key works.",
     )

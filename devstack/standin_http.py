@@ -15,12 +15,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from extractor.sandbox.catalogue_items import dumps
-from extractor.sandbox.standin_faults import Fault, RecordedRequest
-from extractor.sandbox.standin_pages import ApiResponse
+from devstack.catalogue_items import dumps
+from devstack.standin_faults import Fault, RecordedRequest
+from devstack.standin_pages import ApiResponse
 
 if TYPE_CHECKING:
-    from extractor.sandbox.standin import StandinServer
+    from devstack.standin import StandinServer
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from extractor.sandbox.processes import stop_group
+from devstack.processes import stop_group
 
 _HOST = "127.0.0.1"
 _GRPC_OFFSET = 10000  # weed's worker dials the admin gRPC at admin.port + 10000 whatever is set

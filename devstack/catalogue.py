@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from extractor.sandbox import catalogue_items as items
-from extractor.sandbox import catalogue_taxonomies as taxonomies
+from devstack import catalogue_items as items
+from devstack import catalogue_taxonomies as taxonomies
 
 Item = dict[str, Any]
 

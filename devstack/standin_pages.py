@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
-from extractor.sandbox.catalogue import REFERENCE_DAY, TAXONOMY_NAMES, Catalogue
-from extractor.sandbox.catalogue_items import dumps
+from devstack.catalogue import REFERENCE_DAY, TAXONOMY_NAMES, Catalogue
+from devstack.catalogue_items import dumps
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 40

@@ -12,8 +12,8 @@ from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any
 
-from extractor.sandbox import catalogue_words as words
-from extractor.sandbox.catalogue_taxonomies import PARENT_PLATFORMS, PLATFORM_PARENT, image_url
+from devstack import catalogue_words as words
+from devstack.catalogue_taxonomies import PARENT_PLATFORMS, PLATFORM_PARENT, image_url
 
 Item = dict[str, Any]
 

@@ -10,9 +10,9 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from extractor.sandbox.catalogue import CatalogueConfig
-from extractor.sandbox.s3server import SeaweedS3
-from extractor.sandbox.standin import StandinServer
+from devstack.catalogue import CatalogueConfig
+from devstack.s3server import SeaweedS3
+from devstack.standin import StandinServer
 
 SANDBOX_KEY = "sandbox-key-not-a-secret"  # the stand-in accepts any non-empty key
 
