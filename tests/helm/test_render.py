@@ -219,3 +219,13 @@ def test_argo_references_are_what_the_orchestration_uses() -> None:
     assert f"ConfigMap/{names.CONFIG_MAP}" in objects
     sync = objects[f"ConfigMap/{names.SYNC_CONFIG_MAP}"]["data"]
     assert int(sync[names.EXTRACTOR_SEMAPHORE_KEY]) == names.EXTRACTOR_SEMAPHORE_DEFAULT
+
+
+def test_kind_dev_pods_run_the_devstack_image_and_the_workflows_never_do() -> None:
+    docs = by_key(render("kind"))
+    devstack = f"game-market-pipeline/devstack:{VERSION}"
+    for name in ("rawg-standin", "devlake"):
+        pod = docs[f"Deployment/game-market-pipeline-{name}"]["spec"]["template"]["spec"]
+        assert [c["image"] for c in pod["containers"]] == [devstack]
+    assert _images(tuple(docs.values())), "the Argo templates name their images"
+    assert not any("devstack" in image for image in _images(tuple(docs.values())))
