@@ -57,11 +57,16 @@ def test_chart_and_dbt_project_spell_pyprojects_version() -> None:
     chart = _yaml(CHART / "Chart.yaml")
     assert (chart["version"], chart["appVersion"]) == (VERSION, VERSION)
     assert _yaml(ROOT / "dbt" / "dbt_project.yml")["version"] == VERSION
-    # values.yaml leaves the tags empty, so the images follow appVersion; the prod example pins it.
+    # values.yaml leaves the tags empty, so the images follow appVersion; the prod example pins
+    # the production images (devstack is for kind only).
     defaults = _yaml(CHART / "values.yaml")["images"]
     prod = _yaml(CHART / "ci" / "prod-values.yaml")["images"]
     assert isinstance(defaults, dict) and isinstance(prod, dict)
-    assert {role: image["tag"] for role, image in defaults.items()} == {"extractor": "", "dbt": ""}
+    assert {role: image["tag"] for role, image in defaults.items()} == {
+        "extractor": "",
+        "dbt": "",
+        "devstack": "",
+    }
     assert {role: image["tag"] for role, image in prod.items()} == {
         "extractor": VERSION,
         "dbt": VERSION,
