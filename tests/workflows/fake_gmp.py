@@ -20,6 +20,17 @@ import sys
 import time
 
 
+def _count_call(path):
+    """How many times this counter file was bumped before; bumps it (calls across processes)."""
+    seen = 0
+    if os.path.exists(path):
+        with open(path) as f:
+            seen = int(f.read())
+    with open(path, "w") as f:
+        f.write(str(seen + 1))
+    return seen
+
+
 def main(argv):
     started = time.time()
     command = argv[0] if argv else ""
@@ -48,14 +59,7 @@ def main(argv):
     elif command == "exit":
         code = int(argv[1])
     elif command == "flaky":
-        path, times = argv[1], int(argv[2])
-        seen = 0
-        if os.path.exists(path):
-            with open(path) as f:
-                seen = int(f.read())
-        with open(path, "w") as f:
-            f.write(str(seen + 1))
-        code = 1 if seen < times else 0
+        code = 1 if _count_call(argv[1]) < int(argv[2]) else 0
     elif command == "raw":
         sys.stdout.write(argv[1].encode().decode("unicode_escape"))
     elif command == "big":
@@ -64,14 +68,7 @@ def main(argv):
         print(json.dumps([f"{i:08d}" for i in range(int(argv[1]))]))
     elif command == "fails":
         times = dict(pair.split("=") for pair in os.environ["FAKE_FAILS"].split(","))
-        path = os.path.join(argv[2], argv[1])
-        seen = 0
-        if os.path.exists(path):
-            with open(path) as f:
-                seen = int(f.read())
-        with open(path, "w") as f:
-            f.write(str(seen + 1))
-        code = 1 if seen < int(times.get(argv[1], 0)) else 0
+        code = 1 if _count_call(os.path.join(argv[2], argv[1])) < int(times.get(argv[1], 0)) else 0
         if not code:
             time.sleep(float(os.environ.get("FAKE_PASS_SLEEP", "0")))
     elif command == "spawn":
