@@ -55,7 +55,7 @@ demo: setup ## Offline demo: sandbox -> `gmp run --run-date DATE` (extract + dbt
 	$(BIN)/gmp sandbox --dir $(DEMO_DIR) -- bash -c 'set -e; \
 	  $(BIN)/gmp run --run-date $(DATE) --endpoints $$(echo $(ENDPOINTS) | tr " " ,) \
 	    --logs $(DEMO_DIR)/logs/$(DATE); echo; \
-	  $(BIN)/python -m workflows.headline --run-date $(DATE)'
+	  $(BIN)/python -m warehouse.headline --run-date $(DATE)'
 	@echo "The sandbox is stopped; the warehouse file stays: $(DEMO_DIR)/warehouse.duckdb"
 
 sandbox: setup ## Start the offline stack in the foreground and print its env (Ctrl-C stops it)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.stack import Sandbox
-from extractor.endpoints import DEFAULT_ENDPOINTS
+from gmp.endpoints import DEFAULT_ENDPOINTS
 
 GMP = str(Path(sys.executable).with_name("gmp"))
 RESULTS = Path(__file__).with_name("results")

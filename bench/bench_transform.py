@@ -20,7 +20,7 @@ import duckdb
 
 from devstack.s3server import SeaweedS3
 from extractor import layout
-from workflows.transform import dbt_env, dbt_settings, httpfs_extension, range_env
+from warehouse.dbt import dbt_env, dbt_settings, httpfs_extension, range_env
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BIN = Path(sys.executable).parent

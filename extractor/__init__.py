@@ -1,6 +1,1 @@
-"""RAWG API -> S3 data lake extractor for the Game Market Pipeline."""
-
-from importlib.metadata import version
-
-# pyproject.toml's version, as installed.
-__version__ = version("game-market-pipeline")
+"""RAWG API -> S3 data lake: the RAWG client, the lake writer, the commit protocol, extraction."""

@@ -12,8 +12,8 @@ import httpx
 import orjson
 import stamina
 
-from extractor.errors import AuthRefused, QuotaExhausted, UpstreamError
-from extractor.settings import RawgSettings
+from gmp.errors import AuthRefused, QuotaExhausted, UpstreamError
+from gmp.settings import RawgSettings
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from extractor.errors import LakeError
 from extractor.lake import Lake, Stored
 from extractor.layout import MANIFEST, PAGE_RE, page_name
 from extractor.lease import ALIVE, LEASE, Heartbeat, Lease
+from gmp.errors import LakeError
 
 log = logging.getLogger(__name__)
 

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from extractor import __version__
 from extractor.client import Page, PageNotFound, RawgClient
 from extractor.commit import DEFAULT_LEASE_SECONDS, PageEntry, PartitionWriter
-from extractor.endpoints import PAGE_SIZE, Endpoint, Mode
-from extractor.errors import IncompleteExtract, Refused
 from extractor.lake import Lake
-from extractor.redact import strip_key
 from extractor.windows import Window, pages_for, partition_window, split_day, unreachable_reason
+from gmp import __version__
+from gmp.endpoints import PAGE_SIZE, Endpoint, Mode
+from gmp.errors import IncompleteExtract, Refused
+from gmp.redact import strip_key
 
 log = logging.getLogger(__name__)
 

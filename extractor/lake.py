@@ -14,9 +14,9 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from extractor import layout
-from extractor.errors import LakeError, UsageError
 from extractor.layout import INCOMING, join_key
-from extractor.settings import LakeSettings
+from gmp.errors import LakeError, UsageError
+from gmp.settings import LakeSettings
 
 
 def clean_prefix(prefix: str) -> str:

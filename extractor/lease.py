@@ -22,8 +22,8 @@ import threading
 import time
 from typing import Any
 
-from extractor.errors import LakeError
 from extractor.lake import Lake
+from gmp.errors import LakeError
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from extractor.client import RawgClient
-from extractor.endpoints import PAGE_SIZE, Endpoint, Mode
 from extractor.windows import Window, pages_for, partition_window, split_day, unreachable_reason
+from gmp.endpoints import PAGE_SIZE, Endpoint, Mode
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from extractor.endpoints import PAGE_SIZE, Endpoint, Mode
+from gmp.endpoints import PAGE_SIZE, Endpoint, Mode
 
 EARLIEST_RELEASE = dt.date(1900, 1, 1)
 LATEST_RELEASE = dt.date(2100, 12, 31)

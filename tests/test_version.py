@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-import extractor
+import gmp
 from workflows import names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ def _yaml(path: Path) -> dict[str, object]:
 
 
 def test_the_package_and_gmp_render_take_the_version_from_pyproject() -> None:
-    assert extractor.__version__ == VERSION
+    assert gmp.__version__ == VERSION
     assert names.VERSION == VERSION
     images = (names.EXTRACTOR_IMAGE, names.DBT_IMAGE)
     assert images == (

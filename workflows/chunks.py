@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from extractor.errors import UsageError
+from gmp.errors import UsageError
 from workflows import names
 
 

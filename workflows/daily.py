@@ -6,7 +6,7 @@ import json
 
 from hera.workflows import DAG, Parameter, Task, WorkflowTemplate
 
-from extractor.endpoints import DEFAULT_ENDPOINTS
+from gmp.endpoints import DEFAULT_ENDPOINTS
 from workflows import names
 from workflows.templates import (
     DAILY_DEADLINE_S,

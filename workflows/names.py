@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractor import __version__
-from extractor.errors import AuthRefused, Refused, UsageError
+from gmp import __version__
+from gmp.errors import AuthRefused, Refused, UsageError
 
 PART_OF = "game-market-pipeline"
 # pyproject.toml's version: the images' tag in the rendered YAML (the chart's appVersion matches).

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml  # type: ignore[import-untyped]
 
-from extractor.errors import GmpError
+from gmp.errors import GmpError
 from workflows import names
 
 if TYPE_CHECKING:  # hera is imported only when rendering: every pod's `gmp` starts faster

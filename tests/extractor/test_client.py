@@ -8,8 +8,8 @@ import pytest
 
 from devstack.standin import Fault
 from extractor.client import RawgClient
-from extractor.errors import AuthRefused, GmpError, QuotaExhausted, UpstreamError
-from extractor.settings import RawgSettings
+from gmp.errors import AuthRefused, GmpError, QuotaExhausted, UpstreamError
+from gmp.settings import RawgSettings
 from tests.conftest import CANARY_KEY
 
 

@@ -25,7 +25,7 @@ from devstack.standin import Fault, StandinServer
 from extractor.commit import PartitionWriter
 from extractor.lake import Lake
 from extractor.layout import PAGE_RE
-from extractor.settings import LakeSettings
+from gmp.settings import LakeSettings
 from tests.conftest import RUN_DATE, Gmp
 from tests.extractor.s3_link import S3Link
 

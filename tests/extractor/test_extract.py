@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from extractor.endpoints import PAGE_SIZE, REGISTRY
+from gmp.endpoints import PAGE_SIZE, REGISTRY
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp
 
 DAY = dt.date.fromisoformat(RUN_DATE)

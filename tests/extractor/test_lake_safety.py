@@ -13,11 +13,11 @@ import pytest
 from devstack.standin import StandinServer
 from extractor.client import RawgClient
 from extractor.commit import PartitionWriter
-from extractor.endpoints import REGISTRY
-from extractor.errors import LakeError, UsageError
 from extractor.extract import Extraction
 from extractor.lake import Lake
-from extractor.settings import LakeSettings, RawgSettings
+from gmp.endpoints import REGISTRY
+from gmp.errors import LakeError, UsageError
+from gmp.settings import LakeSettings, RawgSettings
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp
 
 DAY = dt.date.fromisoformat(RUN_DATE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.endpoints import REGISTRY
+from gmp.endpoints import REGISTRY
 from tests.conftest import RUN_DATE, Gmp
 
 

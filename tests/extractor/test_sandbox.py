@@ -96,8 +96,7 @@ def _gmp_sandbox_with(
 ) -> subprocess.CompletedProcess[str]:
     """`gmp sandbox` in a fresh interpreter after PRELUDE (which simulates a missing part)."""
     script = (
-        f"import sys\n{prelude}\nsys.argv = ['gmp', 'sandbox']\n"
-        "from workflows.cli import app\napp()\n"
+        f"import sys\n{prelude}\nsys.argv = ['gmp', 'sandbox']\nfrom gmp.cli import app\napp()\n"
     )
     return subprocess.run(
         [sys.executable, "-c", script],

@@ -14,7 +14,7 @@ import httpx
 
 from devstack.s3server import SeaweedS3
 from devstack.standin import StandinServer
-from extractor.boundary import service_failure
+from gmp.boundary import service_failure
 from tests.conftest import CANARY_KEY, GMP, RUN_DATE
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.boundary import load_settings
-from extractor.errors import UsageError
-from extractor.settings import LakeSettings, LogSettings, RawgSettings
+from gmp.boundary import load_settings
+from gmp.errors import UsageError
+from gmp.settings import LakeSettings, LogSettings, RawgSettings
 
 
 @pytest.mark.parametrize(

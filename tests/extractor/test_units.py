@@ -8,11 +8,11 @@ import logging
 
 import pytest
 
-from extractor.dates import MIN_RUN_DATE, parse_range, parse_run_date
-from extractor.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode, parse_endpoint_list
-from extractor.errors import GmpError, UsageError
-from extractor.redact import RedactingFilter, strip_key
 from extractor.windows import Window
+from gmp.dates import MIN_RUN_DATE, parse_range, parse_run_date
+from gmp.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode, parse_endpoint_list
+from gmp.errors import GmpError, UsageError
+from gmp.redact import RedactingFilter, strip_key
 
 TODAY = dt.date(2026, 11, 27)
 

@@ -132,7 +132,7 @@ def test_the_lock_line_from_dbt_output_names_the_pid() -> None:
     """The lock can also be taken after the pre-check: dbt's own output is read for it."""
     import io
 
-    from workflows.warehouse_guard import LockSpotter
+    from warehouse.guard import LockSpotter
 
     sink = io.StringIO()
     spotter = LockSpotter(sink)  # type: ignore[arg-type]

@@ -21,9 +21,9 @@ import pytest
 
 from extractor import layout
 from extractor.lake import Lake
-from extractor.settings import LakeSettings
+from gmp.settings import LakeSettings
 from tests.conftest import Gmp
-from workflows.transform import DEFAULT_PROJECT_DIR, httpfs_extension
+from warehouse.dbt import DEFAULT_PROJECT_DIR, httpfs_extension
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ import gzip
 import json
 from typing import Any
 
-from extractor.endpoints import DEFAULT_ENDPOINTS
+from gmp.endpoints import DEFAULT_ENDPOINTS
 from workflows import names
 
 LIMIT = 512 * 1024

@@ -326,7 +326,7 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
 
 
 def test_retry_gives_up_on_the_exit_codes_the_cli_contract_says_cannot_be_fixed() -> None:
-    from extractor.errors import AuthRefused, QuotaExhausted, Refused, UpstreamError, UsageError
+    from gmp.errors import AuthRefused, QuotaExhausted, Refused, UpstreamError, UsageError
 
     assert (
         names.NO_RETRY_EXIT_CODES

@@ -11,7 +11,7 @@ import pytest
 from devstack.standin import StandinServer
 from devstack.standin_faults import Fault
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp, Result
-from workflows.headline import headline
+from warehouse.headline import headline
 
 DAILY_SET = ["games", "genres", "platforms", "stores", "tags"]
 

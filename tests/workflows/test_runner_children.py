@@ -144,7 +144,7 @@ TRANSFORM_DRIVER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from workflows.transform import DbtSettings, run_dbt
+    from warehouse.dbt import DbtSettings, run_dbt
 
     here = Path(sys.argv[2])
     run_dbt(DbtSettings(here, here, "dev", sys.argv[1]), ["build"], {}, sys.stdout)
@@ -153,7 +153,7 @@ TRANSFORM_DRIVER = textwrap.dedent(
 
 
 def test_kill_9_of_gmp_transform_ends_dbt(tmp_path: Path) -> None:
-    # workflows/transform.py run_dbt starts dbt through workflows/runner/children.py: the
+    # warehouse/dbt.py run_dbt starts dbt through workflows/runner/children.py: the
     # DuckDB lock dies with gmp instead of blocking the next run.
     pid_file = tmp_path / "dbt.pid"
     dbt = tmp_path / "dbt"

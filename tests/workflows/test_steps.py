@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from gmp.commands.local import _ranges
 from tests.conftest import GMP
 from tests.workflows.conftest import Fake
 from workflows import names
 from workflows.chunks import split
-from workflows.local import _ranges
 
 
 def gmp(*args: str) -> subprocess.CompletedProcess[str]:

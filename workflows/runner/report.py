@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from extractor.redact import redact_text
+from gmp.redact import redact_text
 from workflows.runner.model import RunResult, Step
 
 TAIL_LINES = 15

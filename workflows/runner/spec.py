@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from extractor.errors import GmpError
+from gmp.errors import GmpError
 
 Doc = dict[str, Any]
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 import pytest
 
 from extractor.lake import Lake
-from extractor.settings import LakeSettings
+from gmp.settings import LakeSettings
 from tests.conftest import Gmp
 from tests.warehouse.prod.emulator import EmulatorDbt, SnowflakeEmulator
-from workflows.raw_load import raw_partitions, sync_command
+from warehouse.raw_load import raw_partitions, sync_command
 
 pytestmark = pytest.mark.slow
 

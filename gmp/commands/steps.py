@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-from extractor.boundary import cli_errors
-from extractor.dates import parse_range, parse_run_date
-from extractor.endpoints import DEFAULT_ENDPOINTS, get_endpoint
-from extractor.errors import UsageError
+from gmp.boundary import cli_errors
+from gmp.dates import parse_range, parse_run_date
+from gmp.endpoints import DEFAULT_ENDPOINTS, get_endpoint
+from gmp.errors import UsageError
 from workflows.chunks import refuse_if_too_long
 from workflows.failures import decode, failed_steps
 

@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from extractor.boundary import cli_errors, known_secrets
-from workflows import names, preflight
+from gmp import preflight
+from gmp.boundary import cli_errors, known_secrets
+from workflows import names
 
-if TYPE_CHECKING:  # the runner, YAML and rich load only for the commands here (see extractor.cli)
+if (
+    TYPE_CHECKING
+):  # the runner, YAML and rich load only for the commands here (see gmp.commands.extract)
     from workflows.runner import RunOptions
     from workflows.runner.spec import Catalogue
 
@@ -117,8 +120,8 @@ def _execute(
 
 def _ranges(start: str, end: str) -> list[tuple[str, str]]:
     """The backfill workflows a range needs: one, or consecutive ones of at most 366 days."""
-    from extractor.dates import parse_range
-    from extractor.errors import UsageError
+    from gmp.dates import parse_range
+    from gmp.errors import UsageError
     from workflows.chunks import split
 
     try:

@@ -13,8 +13,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from typer._click import exceptions as click_errors  # typer 0.29 vendors click (pinned)
 from typer.core import TyperGroup
 
-from extractor.errors import GmpError, UsageError
-from extractor.redact import redact_text
+from gmp.errors import GmpError, UsageError
+from gmp.redact import redact_text
 
 T = TypeVar("T", bound=BaseModel)
 

@@ -11,8 +11,8 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 
-from extractor.endpoints import REGISTRY
 from extractor.lake import Lake
+from gmp.endpoints import REGISTRY
 
 SYNC_MACRO = "sync_raw_partitions"
 

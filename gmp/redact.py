@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Iterable
 
-from extractor.errors import GmpError
+from gmp.errors import GmpError
 
 # `"next":"https://...?key=K&page=2"` — the only place RAWG echoes the key back.
 _LINK = re.compile(rb'("(?:next|previous)"\s*:\s*")((?:[^"\\]|\\.)*)(")')

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from extractor.errors import UsageError
+from gmp.errors import UsageError
 
 
 class Mode(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from extractor.errors import UsageError
+from gmp.errors import UsageError
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 MAX_RANGE_DAYS = 3660

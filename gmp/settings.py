@@ -18,7 +18,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from extractor import validators
+from gmp import validators
 
 # Bounds: wide enough for any real use, narrow enough that a typo (an extra zero, a unit mix-up)
 # is refused instead of stalling a run for hours. Floats never accept NaN or infinity.

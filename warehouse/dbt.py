@@ -11,15 +11,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO, cast
+from typing import TYPE_CHECKING, TextIO
 
-import typer
-
-from extractor.boundary import cli_errors, known_secrets, load_settings
-from extractor.dates import parse_range, parse_run_date
-from extractor.errors import UsageError
-from extractor.redact import redact_text
-from workflows import warehouse_guard as guard
+from gmp.boundary import known_secrets, load_settings
+from gmp.errors import UsageError
+from gmp.redact import redact_text
+from warehouse import guard
 
 if TYPE_CHECKING:
     from extractor.lake import Lake
@@ -46,7 +43,7 @@ class DbtSettings:
 
 def dbt_settings(env: Mapping[str, str]) -> DbtSettings:
     """The dbt settings, checked: the project, a profile target that exists, its settings."""
-    from extractor.settings import WarehouseSettings
+    from gmp.settings import WarehouseSettings
 
     checked = load_settings(lambda: WarehouseSettings.from_env(env), WarehouseSettings)
     project_dir = Path(env.get("GMP_DBT_PROJECT_DIR") or DEFAULT_PROJECT_DIR).resolve()
@@ -171,89 +168,10 @@ def run_dbt(settings: DbtSettings, args: Sequence[str], env: Mapping[str, str], 
         return proc.wait()
 
 
-def parse_days(run_date: str | None, start: str | None, end: str | None) -> list[dt.date]:
-    if run_date and (start or end):
-        raise UsageError("give either --run-date or --start/--end, not both")
-    if run_date:
-        return [parse_run_date(run_date)]
-    if start and end:
-        return parse_range(start, end)
-    raise UsageError("give --run-date D, or --start D1 --end D2")
-
-
-def transform(  # noqa: PLR0917 - typer: the signature is the command line
-    run_date: Annotated[
-        str | None, typer.Option("--run-date", help="The partition to build, YYYY-MM-DD.")
-    ] = None,
-    start: Annotated[str | None, typer.Option(help="First run_date of a range.")] = None,
-    end: Annotated[str | None, typer.Option(help="Last run_date of a range (inclusive).")] = None,
-    full_refresh: Annotated[
-        bool,
-        typer.Option(
-            "--full-refresh", help="Rebuild the tables from scratch with only these run_dates."
-        ),
-    ] = False,
-    docs: Annotated[
-        bool, typer.Option("--docs", help="Then write the docs site (dbt docs generate).")
-    ] = False,
-    allow_empty: Annotated[
-        bool,
-        typer.Option(
-            "--allow-empty", help="Build even when no endpoint has a committed partition there."
-        ),
-    ] = False,
-) -> None:
-    """Build the warehouse for RUN_DATE (or --start..--end) with `dbt build` (what a dbt pod runs).
-
-    Reads only the lake partitions of those days that are committed, replaces their rows in
-    every incremental table, refreshes the latest-state dims, and runs the data and unit
-    tests. Target: DBT_TARGET (dev = DuckDB at DUCKDB_PATH over the lake; prod = Snowflake).
-
-    Exit codes: 0 built; 2 bad date or setting (DBT_TARGET naming no profile target included),
-    or no endpoint has a committed partition in those days (unless --allow-empty); 1 dbt failed
-    (a data test included) or the DuckDB file is locked by another process (its PID is named).
-    """
-    with cli_errors():
-        days = parse_days(run_date, start, end)
-        env, settings, lake = _checked_env(days)
-        out = guard.LockSpotter(sys.stdout)
-        build = ["build", *(["--full-refresh"] if full_refresh else [])]
-        code = 0
-        if settings.target in DEV_TARGETS:
-            guard.check_unlocked(warehouse_file(env, settings))
-            if not allow_empty:
-                guard.require_committed(first_committed(lake, days), days)
-        else:
-            # Snowflake: first fill the raw tables from the lake's committed partitions.
-            from workflows import raw_load
-
-            partitions = raw_load.raw_partitions(lake, days)
-            if not allow_empty:
-                found = [(str(p["endpoint"]), days[0]) for p in partitions if p["committed"]]
-                guard.require_committed(found, days)
-            sync = raw_load.sync_command(partitions, force=full_refresh)
-            code = run_dbt(settings, sync, env, cast(TextIO, out))
-        if code == 0:
-            code = run_dbt(settings, build, env, cast(TextIO, out))
-        if code == 0 and docs:
-            code = run_dbt(settings, ["docs", "generate"], env, cast(TextIO, out))
-        if code != 0:
-            locked = out.locked()
-            if locked is not None:
-                raise locked
-            typer.echo(
-                f"gmp: error: dbt failed (exit {code}) for run_date {days[0]}"
-                + (f"..{days[-1]}" if len(days) > 1 else "")
-                + "; its output above says which model or test",
-                err=True,
-            )
-            raise typer.Exit(1)
-
-
 def _checked_env(days: Sequence[dt.date]) -> tuple[dict[str, str], DbtSettings, Lake]:
     """Every setting the build needs, checked before anything starts (exit 2 in one line)."""
-    from extractor.cli import lake_settings, setup_logs
     from extractor.lake import Lake
+    from gmp.context import lake_settings, setup_logs
 
     setup_logs()
     settings = dbt_settings(os.environ)
@@ -267,8 +185,8 @@ def first_committed(lake: Lake, days: Sequence[dt.date]) -> list[tuple[str, dt.d
     """The first (endpoint, day) of the range that is committed, if any (HEADs, in parallel)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from extractor.endpoints import REGISTRY
-    from workflows.raw_load import is_committed
+    from gmp.endpoints import REGISTRY
+    from warehouse.raw_load import is_committed
 
     pairs = [(name, day) for day in days for name in REGISTRY]
     pool = ThreadPoolExecutor(_HEAD_THREADS)
@@ -281,7 +199,3 @@ def first_committed(lake: Lake, days: Sequence[dt.date]) -> list[tuple[str, dt.d
         return []
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(transform)

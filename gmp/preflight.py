@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from extractor.boundary import known_secrets
-from extractor.redact import redact_text
+from gmp.boundary import known_secrets
+from gmp.redact import redact_text
 
 if TYPE_CHECKING:
     from workflows.runner import RunResult
@@ -17,9 +17,9 @@ def check_settings() -> None:
     """What the extracts and the transform would refuse: refused now, in one line (exit 2), so
     no step starts and nothing is spent. Dates and endpoints stay the first step's job
     (`validate` / `dates`), as on Argo: the run reports that step's exit 2."""
-    from extractor.cli import lake_settings, rawg_settings, setup_logs
     from extractor.lake import Lake
-    from workflows.transform import dbt_settings
+    from gmp.context import lake_settings, rawg_settings, setup_logs
+    from warehouse.dbt import dbt_settings
 
     setup_logs()
     rawg_settings()

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
-from extractor.boundary import cli_errors
-from extractor.dates import parse_range, parse_run_date
-from extractor.errors import GmpError, UsageError
+from gmp.boundary import cli_errors
+from gmp.commands.steps import endpoint_names
+from gmp.dates import parse_range, parse_run_date
+from gmp.errors import GmpError, UsageError
 from workflows import names
 from workflows.chunks import Chunk, split
-from workflows.steps import endpoint_names
 
 if TYPE_CHECKING:  # hera loads only when submitting: `gmp` starts faster for every other command
     from hera.workflows import Workflow

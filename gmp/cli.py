@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from extractor import cli as extractor_cli
-from extractor.boundary import OneLineUsage
-from workflows import local, steps, submit, transform
+from gmp.boundary import OneLineUsage
+from gmp.commands import extract, local, sandbox, steps, submit, transform
 
 app = typer.Typer(
     name="gmp",
@@ -16,8 +15,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=OneLineUsage,
 )
-extractor_cli.register(app)
-steps.register(app)
-local.register(app)
-submit.register(app)
-transform.register(app)
+for group in (extract, sandbox, steps, local, submit, transform):
+    group.register(app)

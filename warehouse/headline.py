@@ -1,6 +1,6 @@
 """A few headline numbers from the dev warehouse's marts (what `make demo` prints at the end).
 
-`python -m workflows.headline [--run-date D]` reads DUCKDB_PATH read-only.
+`python -m warehouse.headline [--run-date D]` reads DUCKDB_PATH read-only.
 """
 # ruff: noqa: S608 - table names come from information_schema and are quoted; values are bound
 
@@ -85,7 +85,7 @@ def show(found: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m workflows.headline", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m warehouse.headline", description=__doc__)
     parser.add_argument("--run-date")
     parser.add_argument("--duckdb-path", default=os.environ.get("DUCKDB_PATH"))
     args = parser.parse_args(argv)

@@ -1,5 +1,0 @@
-"""`python -m extractor`: the extractor's commands without the rest of gmp."""
-
-from extractor.cli import main
-
-main()

@@ -1,0 +1,98 @@
+"""`gmp transform`: build the warehouse for a day or a range with dbt (what a dbt pod runs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Annotated, TextIO, cast
+
+import typer
+
+from gmp.boundary import cli_errors
+from gmp.dates import parse_range, parse_run_date
+from gmp.errors import UsageError
+from warehouse import guard
+from warehouse.dbt import DEV_TARGETS, _checked_env, first_committed, run_dbt, warehouse_file
+
+
+def parse_days(run_date: str | None, start: str | None, end: str | None) -> list[dt.date]:
+    if run_date and (start or end):
+        raise UsageError("give either --run-date or --start/--end, not both")
+    if run_date:
+        return [parse_run_date(run_date)]
+    if start and end:
+        return parse_range(start, end)
+    raise UsageError("give --run-date D, or --start D1 --end D2")
+
+
+def transform(  # noqa: PLR0917 - typer: the signature is the command line
+    run_date: Annotated[
+        str | None, typer.Option("--run-date", help="The partition to build, YYYY-MM-DD.")
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="First run_date of a range.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last run_date of a range (inclusive).")] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh", help="Rebuild the tables from scratch with only these run_dates."
+        ),
+    ] = False,
+    docs: Annotated[
+        bool, typer.Option("--docs", help="Then write the docs site (dbt docs generate).")
+    ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty", help="Build even when no endpoint has a committed partition there."
+        ),
+    ] = False,
+) -> None:
+    """Build the warehouse for RUN_DATE (or --start..--end) with `dbt build` (what a dbt pod runs).
+
+    Reads only the lake partitions of those days that are committed, replaces their rows in
+    every incremental table, refreshes the latest-state dims, and runs the data and unit
+    tests. Target: DBT_TARGET (dev = DuckDB at DUCKDB_PATH over the lake; prod = Snowflake).
+
+    Exit codes: 0 built; 2 bad date or setting (DBT_TARGET naming no profile target included),
+    or no endpoint has a committed partition in those days (unless --allow-empty); 1 dbt failed
+    (a data test included) or the DuckDB file is locked by another process (its PID is named).
+    """
+    with cli_errors():
+        days = parse_days(run_date, start, end)
+        env, settings, lake = _checked_env(days)
+        out = guard.LockSpotter(sys.stdout)
+        build = ["build", *(["--full-refresh"] if full_refresh else [])]
+        code = 0
+        if settings.target in DEV_TARGETS:
+            guard.check_unlocked(warehouse_file(env, settings))
+            if not allow_empty:
+                guard.require_committed(first_committed(lake, days), days)
+        else:
+            # Snowflake: first fill the raw tables from the lake's committed partitions.
+            from warehouse import raw_load
+
+            partitions = raw_load.raw_partitions(lake, days)
+            if not allow_empty:
+                found = [(str(p["endpoint"]), days[0]) for p in partitions if p["committed"]]
+                guard.require_committed(found, days)
+            sync = raw_load.sync_command(partitions, force=full_refresh)
+            code = run_dbt(settings, sync, env, cast(TextIO, out))
+        if code == 0:
+            code = run_dbt(settings, build, env, cast(TextIO, out))
+        if code == 0 and docs:
+            code = run_dbt(settings, ["docs", "generate"], env, cast(TextIO, out))
+        if code != 0:
+            locked = out.locked()
+            if locked is not None:
+                raise locked
+            typer.echo(
+                f"gmp: error: dbt failed (exit {code}) for run_date {days[0]}"
+                + (f"..{days[-1]}" if len(days) > 1 else "")
+                + "; its output above says which model or test",
+                err=True,
+            )
+            raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(transform)

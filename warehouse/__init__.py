@@ -1,0 +1,1 @@
+"""The warehouse's Python: dbt invocation, the Snowflake raw load, guards and headline queries."""
