@@ -11,10 +11,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from workflows import names
-from workflows.runner.dag import dependencies, topological
-from workflows.runner.expr import variables
-from workflows.runner.retry import no_retry_codes
-from workflows.runner.spec import SpecError
+from workflows.spec import (
+    Catalogue,
+    SpecError,
+    dependencies,
+    no_retry_codes,
+    topological,
+    variables,
+)
 
 Doc = dict[str, Any]
 EXIT_ONLY = {"workflow.status", "workflow.failures"}
@@ -44,18 +48,15 @@ def declared(params: list[Doc] | None) -> dict[str, Doc]:
 class Checker:
     def __init__(self, docs: list[Doc]) -> None:
         self.docs = docs
-        self.templates = {d["metadata"]["name"]: d for d in docs if d["kind"] == "WorkflowTemplate"}
+        self.catalogue = Catalogue.of(docs)
+        self.templates = self.catalogue.templates
         self.found: list[str] = []
 
     def problem(self, where: str, what: str) -> None:
         self.found.append(f"{where}: {what}")
 
     def template(self, wt: str, name: str) -> Doc | None:
-        doc = self.templates.get(wt)
-        for template in (doc or {}).get("spec", {}).get("templates", []):
-            if template["name"] == name:
-                return template  # type: ignore[no-any-return]
-        return None
+        return self.catalogue.find(wt, name)
 
     def referenced(self) -> set[tuple[str, str]]:
         """(WorkflowTemplate, template) pairs some task reaches through templateRef."""
@@ -158,12 +159,12 @@ class Checker:
     def check_call(self, wt: str, where: str, task: Doc) -> None:
         if "templateRef" in task:
             ref = task["templateRef"]
-            target = self.template(ref["name"], ref["template"])
             label = f"templateRef {ref['name']}/{ref['template']}"
         else:
-            target = self.template(wt, task.get("template", ""))
             label = f"template {task.get('template')!r}"
-        if target is None:
+        try:
+            _, target = self.catalogue.resolve(wt, task)
+        except SpecError:
             self.problem(where, f"{label} does not resolve")
             return
         given = declared((task.get("arguments") or {}).get("parameters"))

@@ -32,6 +32,7 @@ from hera.workflows.models.io.k8s.apimachinery.pkg.api.resource import Quantity
 from hera.workflows.models.io.k8s.apimachinery.pkg.util.intstr import IntOrString
 
 from workflows import names
+from workflows.spec import retry_expression
 
 GMP = "gmp"  # the images' entrypoint, and the console script a person runs locally
 UID = 10001  # the images' numeric non-root user
@@ -46,15 +47,6 @@ DAILY_DEADLINE_S = 6 * 3600
 BACKFILL_DEADLINE_S = 7 * 24 * 3600
 TTL_AFTER_SUCCESS_S = 24 * 3600
 TTL_AFTER_FAILURE_S = 7 * 24 * 3600
-
-
-def retry_expression(no_retry: tuple[int, ...] = names.NO_RETRY_EXIT_CODES) -> str:
-    """Retry pod errors, and failures except the exit codes a retry cannot fix.
-
-    `gmp run` understands exactly this shape (see workflows.runner.retry).
-    """
-    codes = ", ".join(f'"{code}"' for code in no_retry)
-    return f'lastRetry.status == "Error" || lastRetry.exitCode not in [{codes}]'
 
 
 def backoff_waits(limit: int, backoff_s: int, factor: int) -> list[int]:
@@ -77,7 +69,8 @@ def retry(limit: int, *, backoff_s: int, factor: int = 2) -> RetryStrategy:
     return RetryStrategy(
         limit=limit,
         retry_policy="Always",
-        expression=retry_expression(),
+        # Retry pod errors and failures, except the exit codes a retry cannot fix.
+        expression=retry_expression(names.NO_RETRY_EXIT_CODES),
         backoff=Backoff(
             duration=f"{backoff_s}s",
             factor=IntOrString(factor),

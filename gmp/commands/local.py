@@ -17,7 +17,8 @@ if (
     TYPE_CHECKING
 ):  # the runner, YAML and rich load only for the commands here (see gmp.commands.extract)
     from workflows.runner import RunOptions
-    from workflows.runner.spec import Catalogue
+    from workflows.runner.model import Step
+    from workflows.spec import Catalogue
 
 Manifests = Annotated[
     Path | None,
@@ -64,7 +65,7 @@ def _catalogue(
     manifests: Path | None, from_code: bool, parallelism: int | None = None
 ) -> Catalogue:
     from workflows import render
-    from workflows.runner.spec import Catalogue
+    from workflows.spec import Catalogue
 
     if from_code:
         source = None
@@ -203,6 +204,20 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
             raise typer.Exit(code)
 
 
+def extract_records(step: Step, stdout: str) -> int | None:
+    """The runner's record-count hook: `records` of the JSON summary `gmp extract` prints last.
+
+    Other steps print no such line (validate and dates print a JSON list): they count none.
+    """
+    lines = stdout.strip().splitlines()
+    try:
+        parsed = json.loads(lines[-1]) if lines else None
+    except json.JSONDecodeError:
+        return None
+    records = parsed.get("records") if isinstance(parsed, dict) else None
+    return records if isinstance(records, int) else None
+
+
 def _options(
     logs: Path | None, backoff_scale: float, extractors: int, parallelism: int | None
 ) -> RunOptions:
@@ -214,6 +229,7 @@ def _options(
         backoff_scale=backoff_scale,
         semaphores={key: extractors},
         parallelism=parallelism,
+        records=extract_records,
     )
 
 

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
+from gmp.commands.local import extract_records
 from workflows import render
 from workflows.runner import RunOptions, RunResult, process, run_workflow
 from workflows.runner.model import Step
-from workflows.runner.spec import Catalogue
+from workflows.spec import Catalogue
 
 FAKE_GMP = Path(__file__).with_name("fake_gmp.py")
 
@@ -57,6 +58,7 @@ class Fake:
     ) -> RunResult:
         options.setdefault("log_dir", self.tmp / "logs")
         options.setdefault("semaphores", {"game-market-pipeline-sync/rawg-extractors": 4})
+        options.setdefault("records", extract_records)  # the hook `gmp run` gives the runner
         return run_workflow(Catalogue.of(docs), name, args, RunOptions(**options), Quiet())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -339,3 +340,19 @@ def test_retry_gives_up_on_the_exit_codes_the_cli_contract_says_cannot_be_fixed(
     )
     assert QuotaExhausted.exit_code not in names.NO_RETRY_EXIT_CODES
     assert UpstreamError.exit_code not in names.NO_RETRY_EXIT_CODES
+
+
+def test_rendering_and_its_checks_load_nothing_of_the_local_runner(tmp_path: Path) -> None:
+    # The checks read the documents through workflows.spec, as the runner does; `gmp render` in
+    # an orchestration image needs no part of `gmp run`.
+    script = (
+        "import sys; from pathlib import Path; from workflows import render; "
+        "written = render.write(Path(sys.argv[1])); "
+        "print(len(written), sorted(m for m in sys.modules if m.startswith('workflows.runner')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split(" ", 1) == [str(len(names.RENDERED_FILES)), "[]\n"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names.RENDERED_FILES.values())

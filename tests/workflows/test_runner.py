@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 
 from tests.workflows.conftest import Fake, args, by_command, container, max_overlap, task, workflow
-from workflows.runner.spec import SpecError
-from workflows.templates import retry_expression
+from workflows.names import NO_RETRY_EXIT_CODES
+from workflows.runner.model import Step
+from workflows.spec import SpecError, retry_expression
 
 RETRY = {
     "limit": 2,
     "retryPolicy": "Always",
-    "expression": retry_expression(),
+    "expression": retry_expression(NO_RETRY_EXIT_CODES),
     "backoff": {"duration": "1s"},
 }
 
@@ -327,3 +328,27 @@ def test_a_false_when_skips_a_task_and_what_follows_still_runs(fake_gmp: Fake) -
         "surely": "Succeeded",
         "after": "Succeeded",
     }
+
+
+def test_a_steps_record_count_comes_from_the_hook_it_is_given(fake_gmp: Fake) -> None:
+    # The runner knows no command's output: what a succeeded step landed is whatever the
+    # caller's hook reads from its stdout (`gmp run` reads `gmp extract`'s summary line).
+    doc = workflow(
+        "wf",
+        [task("games", "extract", arguments=args(e="games")), task("bad", "fail")],
+        container("extract", "extract", "{{inputs.parameters.e}}", inputs=("e",)),
+        container("fail", "exit", "1"),
+    )
+    seen: list[tuple[str, str, str]] = []
+
+    def hook(step: Step, stdout: str) -> int:
+        seen.append((step.name, step.template, stdout))
+        return 42
+
+    counted = fake_gmp.run([doc], "wf", {}, records=hook)
+    assert {s.name: s.records for s in counted.steps} == {"games": 42, "bad": None}
+    assert seen == [("games", "extract", '{"endpoint": "games", "records": 5}\n')]
+    summary = fake_gmp.run([doc], "wf", {})  # the tests' default: `gmp run`'s own hook
+    assert {s.name: s.records for s in summary.steps} == {"games": 5, "bad": None}
+    unhooked = fake_gmp.run([doc], "wf", {}, records=None)
+    assert {s.name: s.records for s in unhooked.steps} == {"games": None, "bad": None}

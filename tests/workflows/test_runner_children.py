@@ -24,7 +24,7 @@ DRIVER = textwrap.dedent(
     import json, sys
     from pathlib import Path
     from workflows.runner import RunOptions, process, run_workflow
-    from workflows.runner.spec import Catalogue
+    from workflows.spec import Catalogue
 
     class Quiet:
         def started(self, step): pass

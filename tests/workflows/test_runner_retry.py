@@ -10,10 +10,10 @@ import pytest
 
 from tests.workflows.conftest import Fake, args, by_command, container, max_overlap, task, workflow
 from workflows.names import NO_RETRY_EXIT_CODES
-from workflows.runner.retry import Outcome, RetryPolicy, no_retry_codes, seconds
-from workflows.templates import retry_expression
+from workflows.runner.retry import Outcome, RetryPolicy, seconds
+from workflows.spec import no_retry_codes, retry_expression
 
-PRODUCT = {"limit": 2, "retryPolicy": "Always", "expression": retry_expression()}
+PRODUCT = {"limit": 2, "retryPolicy": "Always", "expression": retry_expression(NO_RETRY_EXIT_CODES)}
 
 
 def _one(fake: Fake, template: dict[str, Any], **options: Any) -> Any:
@@ -27,9 +27,14 @@ def _one(fake: Fake, template: dict[str, Any], **options: Any) -> Any:
 def test_the_product_expression_refuses_exactly_the_contract_codes() -> None:
     # operator.go buildRetryStrategyLocalScope: lastRetry.exitCode is a string ("-1" when none),
     # so `not in ["2", "3", "5"]` compares strings; an Error attempt is always retried.
-    assert no_retry_codes(retry_expression()) == tuple(sorted(NO_RETRY_EXIT_CODES)) == (2, 3, 5)
+    # The runner evaluates the expression as Argo would; what it refuses is exactly what
+    # workflows.spec reads back from it, which `gmp render`'s checks compare with the contract.
     policy = RetryPolicy.parse(PRODUCT)
     assert policy is not None
+    refused = tuple(
+        code for code in range(1, 256) if policy.verdict(1, Outcome("Failed", code, "", 1.0))
+    )
+    assert refused == no_retry_codes(PRODUCT["expression"]) == NO_RETRY_EXIT_CODES == (2, 3, 5)
     assert policy.verdict(1, Outcome("Error", 2, "", 1.0)) is None
     assert policy.verdict(1, Outcome("Failed", None, "", 1.0)) is None  # "-1": retried
 

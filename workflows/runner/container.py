@@ -193,7 +193,8 @@ class Container:
         said = human(last)
         step.message = said if message == last.message else f"{said}; {message}".lstrip("; ")
         if phase == "Succeeded":
-            step.records = last.records()
+            if run.options.records is not None:
+                step.records = run.options.records(step, last.stdout)
         elif self.policy is not None:  # the retry node itself
             run.failed(step.name, self.display, self.template["name"], phase, message)
         run.reporter.finished(step)

@@ -19,17 +19,14 @@
 from __future__ import annotations
 
 import json
-import re
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 from workflows.runner.boundary import Boundary, Callbacks, NodeResult, Unit
-from workflows.runner.expr import substitute
 from workflows.runner.expressions import ExpressionError, when
-from workflows.runner.spec import SpecError
+from workflows.spec import SpecError, dependencies, substitute, topological
 
-_TASK_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_]*$")
 MAX_WORKERS = 64
 FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
 DONE = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
@@ -42,42 +39,6 @@ class TaskState:
     fanned: bool = False  # expanded over items: a TaskGroup node
     units: int = 0
     results: list[NodeResult] = field(default_factory=list)
-
-
-def dependencies(task: dict[str, Any]) -> list[str]:
-    """`depends: "a && b"` (success of each) or `dependencies: [a, b]`; nothing fancier."""
-    if "depends" in task:
-        names = [n.strip() for n in task["depends"].split("&&")]
-        if not all(_TASK_NAME.match(n) for n in names):
-            raise SpecError(f"depends {task['depends']!r}: only task names joined by && locally")
-        return names
-    return list(task.get("dependencies", []) or [])
-
-
-def topological(tasks: list[dict[str, Any]]) -> list[str]:
-    """Task names in an order that respects dependencies; missing names and cycles are errors."""
-    deps = {t["name"]: dependencies(t) for t in tasks}
-    for name, needs in deps.items():
-        for need in needs:
-            if need not in deps:
-                raise SpecError(f"task {name!r} depends on {need!r}, which is not a task here")
-    order: list[str] = []
-    visiting: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in order:
-            return
-        if name in visiting:
-            raise SpecError(f"tasks depend on each other in a cycle through {name!r}")
-        visiting.add(name)
-        for need in deps[name]:
-            visit(need)
-        visiting.discard(name)
-        order.append(name)
-
-    for name in deps:
-        visit(name)
-    return order
 
 
 def parse_items(text: str) -> list[Any]:

@@ -17,12 +17,11 @@ from typing import Any
 from workflows.runner.boundary import Boundary, Callbacks, NodeResult, Unit, new_boundary
 from workflows.runner.container import run_container
 from workflows.runner.dag import DagRun
-from workflows.runner.expr import substitute
 from workflows.runner.failures import FailedNode, failures_parameter
 from workflows.runner.model import Reporter, RunOptions, RunResult, Step
 from workflows.runner.process import Processes
-from workflows.runner.spec import Catalogue, SpecError
 from workflows.runner.sync import Locks
+from workflows.spec import Catalogue, SpecError, substitute
 
 # operator.go `operate`: the workflow phase of its entry node.
 WORKFLOW_PHASE = {"Succeeded": "Succeeded", "Skipped": "Succeeded", "Omitted": "Succeeded"}

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.runner.spec import SpecError
+from workflows.spec import SpecError
 
 
 class ExpressionError(Exception):

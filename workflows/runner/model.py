@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -33,12 +33,18 @@ class Reporter(Protocol):
     def finished(self, step: Step) -> None: ...
 
 
+# What a succeeded step landed, read from its stdout by whoever knows the commands' output
+# (None: nothing to count). The runner itself knows no command's output.
+RecordCount = Callable[[Step, str], int | None]
+
+
 @dataclass
 class RunOptions:
     log_dir: Path | None = None
     backoff_scale: float = 1.0  # multiply every retry wait (tests and impatient people)
     semaphores: Mapping[str, int] = field(default_factory=dict)  # "configmap/key" → limit
     parallelism: int | None = None  # override the entry DAG's literal parallelism
+    records: RecordCount | None = None  # no hook: no step reports records
 
 
 @dataclass

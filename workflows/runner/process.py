@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -16,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from workflows.runner import children
-from workflows.runner.expr import substitute
-from workflows.runner.spec import SpecError
+from workflows.spec import SpecError, substitute
 
 # A container command → the local argv prefix that runs it (tests point `gmp` at a stand-in).
 LOCAL_COMMANDS: dict[str, list[str]] = {"gmp": [str(Path(sys.executable).with_name("gmp"))]}
@@ -48,17 +46,6 @@ class Attempt:
         if len(data) > RESULT_LIMIT:
             data = data[-RESULT_LIMIT:]
         return data.decode("utf-8", errors="replace")
-
-    def records(self) -> int | None:
-        """`records` from the JSON summary line a `gmp extract` prints last on stdout."""
-        for line in reversed(self.stdout.strip().splitlines()):
-            try:
-                parsed = json.loads(line)
-            except json.JSONDecodeError:
-                return None
-            records = parsed.get("records") if isinstance(parsed, dict) else None
-            return records if isinstance(records, int) else None
-        return None
 
 
 class MissingSecret(Exception):

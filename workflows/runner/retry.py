@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.runner.expressions import ExpressionError, evaluate_bool
-from workflows.runner.spec import SpecError
+from workflows.runner.expressions import evaluate_bool
+from workflows.spec import SpecError
 
 _GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -130,15 +130,3 @@ def go_float(value: float) -> str:
     """fmt.Sprint of a float64: the shortest form, without a trailing ".0"."""
     text = repr(float(value))
     return text[:-2] if text.endswith(".0") else text
-
-
-def no_retry_codes(expression: str) -> tuple[int, ...]:
-    """The exit codes (1-255) for which `expression` refuses to retry a Failed attempt."""
-    try:
-        return tuple(
-            code
-            for code in range(1, 256)
-            if not evaluate_bool(expression, scope(1, Outcome("Failed", code, "", 0.0)))
-        )
-    except ExpressionError as exc:
-        raise SpecError(f"retry expression: {exc}") from None

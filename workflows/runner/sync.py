@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from workflows.runner.expr import substitute
-from workflows.runner.spec import SpecError
+from workflows.spec import SpecError, substitute
 
 
 class LockWaitAbandoned(Exception):
