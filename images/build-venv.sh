@@ -18,4 +18,13 @@ rm -f "$venv"/bin/activate* "$venv"/bin/Activate.ps1 "$venv"/bin/pip*
 find "$venv/lib" -depth -type d \( -name tests -o -name test \) \
   -exec sh -c 'ls "$1"/test_*.py > /dev/null 2>&1' sh {} \; -exec rm -rf {} +
 
+# botocore carries the models of some 450 AWS services (about 25 MB); the images call S3 only,
+# and STS for web-identity (IRSA) credentials. Fewer models also start each client sooner:
+# botocore lists every service directory when it loads one.
+for data in "$venv"/lib/python3*/site-packages/botocore/data; do
+  if [ -d "$data" ]; then
+    find "$data" -mindepth 1 -maxdepth 1 -type d ! -name s3 ! -name sts -exec rm -rf {} +
+  fi
+done
+
 "$venv/bin/python" -m compileall -q -j 0 "$venv/lib"

