@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from gmp.commands.submit import build_workflow
+from workflows.cluster import build_workflow
 from tests.conftest import CANARY_KEY, GMP
 from workflows import names
 
