@@ -38,7 +38,8 @@ def installed(module: str) -> bool:
         return False
 
 
-def require(command: str, extra: str) -> None:
-    """Exit 2 in one line unless every module of `extra` can be imported."""
-    if not all(installed(m) for m in ROLE_MODULES[extra]):
-        raise not_installed(command, extra)
+def require(command: str, *extras: str) -> None:
+    """Exit 2 in one line, naming the first of `extras` whose modules cannot all be imported."""
+    for extra in extras:
+        if not all(installed(m) for m in ROLE_MODULES[extra]):
+            raise not_installed(command, extra)

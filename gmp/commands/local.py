@@ -19,6 +19,10 @@ if (
     from workflows.runner import RunOptions
     from workflows.runner.spec import Catalogue
 
+# `gmp run` and `gmp backfill` read the YAML (orchestrate), check every step's settings before
+# starting (the lake: extract; the dbt target: transform) and run those steps' own `gmp`.
+LOCAL_ROLES = ("orchestrate", "extract", "transform")
+
 Manifests = Annotated[
     Path | None,
     typer.Option(
@@ -154,7 +158,7 @@ def run(  # noqa: PLR0917 - typer: the signature is the command line
     Settings are checked first: a bad one is exit 2 in one line before any step starts.
     """
     with cli_errors():
-        require("run", "orchestrate")
+        require("run", *LOCAL_ROLES)
         preflight.check_settings()
     code = _execute(
         names.DAILY_TEMPLATE,
@@ -188,7 +192,7 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
     Settings are checked first: a bad one is exit 2 in one line before any step starts.
     """
     with cli_errors():
-        require("backfill", "orchestrate")
+        require("backfill", *LOCAL_ROLES)
         preflight.check_settings()
     ranges = _ranges(start, end)
     for i, (first, last) in enumerate(ranges, 1):

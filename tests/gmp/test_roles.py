@@ -172,3 +172,13 @@ def test_transform_needs_only_the_transform_role(gmp: Gmp, tmp_path: Path) -> No
     )
     assert proc.returncode == 0, proc.stderr
     assert blocked.tried() == []
+
+
+def test_the_local_runner_names_the_first_role_it_lacks(tmp_path: Path) -> None:
+    # `gmp run` checks every step's settings first and runs `gmp extract` / `gmp transform`.
+    proc = bare_gmp(Blocked(tmp_path, ("duckdb",)), "run", "--run-date", RUN_DATE)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        "gmp: error: gmp run needs the transform extra, which is not installed: "
+        "pip install 'game-market-pipeline[transform]' (or `make setup` in a checkout)"
+    ]
