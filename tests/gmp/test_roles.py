@@ -102,7 +102,9 @@ def test_help_imports_no_role_package(tmp_path: Path) -> None:
     assert blocked.tried() == []
 
 
-def test_extract_validate_and_dates_need_only_the_extract_role(gmp: Gmp, tmp_path: Path) -> None:
+def test_extract_plan_status_validate_dates_outcome_need_only_the_extract_role(
+    gmp: Gmp, tmp_path: Path
+) -> None:
     blocked = Blocked(tmp_path, NOT_EXTRACT)
     result = gmp("extract", "games", "--run-date", RUN_DATE, **blocked.env)
     assert result.code == 0, result.stderr
@@ -111,6 +113,8 @@ def test_extract_validate_and_dates_need_only_the_extract_role(gmp: Gmp, tmp_pat
     assert manifest is not None and manifest["record_count"] == result.json()["records"]
     status = gmp("status", "--run-date", RUN_DATE, "--endpoints", "games", **blocked.env)
     assert status.code == 0, status.stderr
+    plan = gmp("plan", "--run-date", RUN_DATE, "--endpoints", "genres", "--json", **blocked.env)
+    assert plan.code == 0 and plan.json()["total_requests"] > 0, plan.stderr
     validate = gmp("validate", "--run-date", RUN_DATE, "--endpoints", "games,tags", **blocked.env)
     assert (validate.code, validate.stdout) == (0, '["games", "tags"]\n'), validate.stderr
     dates = gmp("dates", "--start", "2024-05-01", "--end", "2024-05-02", **blocked.env)
