@@ -5,12 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
-from importlib.metadata import PackageNotFoundError, distribution
+from importlib.metadata import PackageNotFoundError, distribution, packages_distributions
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+from gmp.roles import ROLE_MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "game-market-pipeline"
@@ -78,6 +80,16 @@ def test_an_extra_pulls_its_role_and_none_of_the_others(extra: str) -> None:
     pulled = closure(PROJECT, frozenset({extra}))
     assert not FORBIDDEN[extra] & set(pulled), f"[{extra}] pulls {FORBIDDEN[extra] & set(pulled)}"
     assert REQUIRED[extra] <= set(pulled), f"[{extra}] misses {REQUIRED[extra] - set(pulled)}"
+
+
+@pytest.mark.parametrize("extra", sorted(ROLE_MODULES))
+def test_the_modules_gmp_checks_for_a_role_come_with_its_extra(extra: str) -> None:
+    """`gmp` tells a missing role by its modules (gmp/roles.py): the extra must bring them."""
+    pulled = set(closure(PROJECT, frozenset({extra})))
+    providers = packages_distributions()
+    for module in ROLE_MODULES[extra]:
+        dists = {canonicalize_name(d) for d in providers.get(module, [])}
+        assert dists & pulled, f"[{extra}] brings no distribution providing {module!r}"
 
 
 def test_pins_are_what_is_installed() -> None:
