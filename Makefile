@@ -100,11 +100,11 @@ KUBECTL := kubectl --context $(KCTX)
 ARGO := argo --context $(KCTX) -n $(NAMESPACE)
 
 images: ## Build the extractor, dbt and devstack (kind's stand-in + dev lake) images (CONTAINER=podman works too)
-	$(CONTAINER) build -f images/extractor/Dockerfile -t $(EXTRACTOR_IMAGE) .
-	$(CONTAINER) build -f images/dbt/Dockerfile -t $(DBT_IMAGE) .
-	$(CONTAINER) build -f images/devstack/Dockerfile -t $(DEVSTACK_IMAGE) .
+	$(CONTAINER) build -f images/Dockerfile --target extractor -t $(EXTRACTOR_IMAGE) .
+	$(CONTAINER) build -f images/Dockerfile --target dbt -t $(DBT_IMAGE) .
+	$(CONTAINER) build -f images/Dockerfile --target devstack -t $(DEVSTACK_IMAGE) .
 
-images-test: setup ## Smoke-test both images with podman on a local Debian base: gmp --help, a real extract
+images-test: setup ## Smoke-test the images with podman on a local Debian base: sizes, start time, a real extract
 	bash scripts/images_smoke.sh
 
 kind-up: ## Create the kind cluster, install Argo Workflows ARGO_VERSION (restricted executor), create NAMESPACE (Pod Security restricted)

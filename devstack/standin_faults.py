@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 FaultKind = Literal[
@@ -59,3 +59,5 @@ class RecordedRequest:
     path: str  # e.g. "/games"
     params: dict[str, str]  # query parameters without `key`
     status: int  # status sent; 0 for "reset" and "partial"
+    # Arrival (Unix time): `make images-test` times a container's start to its first request.
+    received_at: float = field(default=0.0, compare=False)

@@ -8,6 +8,7 @@ import socket
 import socketserver
 import struct
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from http import HTTPStatus
@@ -144,7 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
             plan = self._fault_plan(fault, path, query)
         else:
             plan = _Plan(self._normal(method, key, path, query))
-        standin.record(RecordedRequest(path, params, plan.recorded_status))
+        standin.record(RecordedRequest(path, params, plan.recorded_status, time.time()))
         standin.stopping.wait(standin.latency_s + plan.delay_s)
         if plan.action == "reset":
             self._reset()

@@ -60,3 +60,16 @@ def parse_range(start: str, end: str, *, today: dt.date | None = None) -> list[d
     if days > MAX_RANGE_DAYS:
         raise UsageError(f"range of {days} days is longer than the limit of {MAX_RANGE_DAYS}")
     return [first + dt.timedelta(days=i) for i in range(days)]
+
+
+def parse_days(
+    run_date: str | None, start: str | None, end: str | None, *, today: dt.date | None = None
+) -> list[dt.date]:
+    """The days a command covers: `--run-date D`, or `--start D1 --end D2` (inclusive)."""
+    if run_date and (start or end):
+        raise UsageError("give either --run-date or --start/--end, not both")
+    if run_date:
+        return [parse_run_date(run_date, today=today)]
+    if start and end:
+        return parse_range(start, end, today=today)
+    raise UsageError("give --run-date D, or --start D1 --end D2")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -55,7 +56,31 @@ def get_endpoint(name: str) -> Endpoint:
         raise UsageError(f"unknown endpoint {name!r}; known endpoints: {known}") from None
 
 
+def split_names(text: str | None) -> list[str]:
+    """The names in a JSON list (`["games","genres"]`, as Argo passes it) or a comma-separated
+    list (`games, genres`): stripped, blanks dropped. Syntax only; names are checked by
+    `parse_endpoint_list`."""
+    text = (text or "").strip()
+    if not text.startswith("["):
+        return [n.strip() for n in text.split(",") if n.strip()]
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        raise UsageError(f"endpoints {text!r} is not a JSON list of names") from None
+    if not isinstance(parsed, list) or not all(isinstance(n, str) for n in parsed):
+        raise UsageError(f"endpoints {text!r} is not a JSON list of names")
+    return [n.strip() for n in parsed if n.strip()]
+
+
 def parse_endpoint_list(text: str | None) -> list[Endpoint]:
-    """A comma-separated list of endpoint names; empty or None means the default set."""
-    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    """The one rule for an endpoint list, in every command: a JSON list or a comma-separated list;
+    none named means the default (daily) set; an unknown name or one named twice is exit 2."""
+    names = split_names(text)
+    if len(set(names)) != len(names):
+        raise UsageError(f"endpoints {names} names one endpoint twice")
     return [get_endpoint(n) for n in (names or DEFAULT_ENDPOINTS)]
+
+
+def endpoint_names(text: str | None) -> list[str]:
+    """`parse_endpoint_list`'s endpoints by name, in the order given."""
+    return [e.name for e in parse_endpoint_list(text)]

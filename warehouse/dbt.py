@@ -168,7 +168,7 @@ def run_dbt(settings: DbtSettings, args: Sequence[str], env: Mapping[str, str], 
         return proc.wait()
 
 
-def _checked_env(days: Sequence[dt.date]) -> tuple[dict[str, str], DbtSettings, Lake]:
+def checked_env(days: Sequence[dt.date]) -> tuple[dict[str, str], DbtSettings, Lake]:
     """Every setting the build needs, checked before anything starts (exit 2 in one line)."""
     from extractor.lake import Lake
     from gmp.context import lake_settings, setup_logs

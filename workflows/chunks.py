@@ -36,13 +36,14 @@ def split(days: list[dt.date], size: int = names.MAX_WORKFLOW_DAYS) -> list[Chun
     return [Chunk(days[i], days[min(i + size, len(days)) - 1]) for i in range(0, len(days), size)]
 
 
-def refuse_if_too_long(first: dt.date, last: dt.date) -> None:
-    """Exit 2 for a range one backfill workflow may not cover, saying how to split it."""
-    days = (last - first).days + 1
-    if days > names.MAX_WORKFLOW_DAYS:
-        chunks = -(-days // names.MAX_WORKFLOW_DAYS)
+def refuse_if_too_long(days: list[dt.date]) -> None:
+    """Exit 2 for a range (gmp.dates.parse_range) one backfill workflow may not cover, saying
+    how to split it."""
+    if len(days) > names.MAX_WORKFLOW_DAYS:
+        first, last = days[0], days[-1]
+        chunks = len(split(days))
         raise UsageError(
-            f"range of {days} days is longer than one backfill workflow may cover "
+            f"range of {len(days)} days is longer than one backfill workflow may cover "
             f"({names.MAX_WORKFLOW_DAYS} days): run `gmp submit-backfill --start {first} "
             f"--end {last}` (or `gmp backfill` locally), which splits it into "
             f"{chunks} consecutive workflows"

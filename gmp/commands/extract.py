@@ -12,10 +12,10 @@ import typer
 
 from gmp.boundary import cli_errors
 from gmp.context import lake_settings, rawg_settings, setup_logs
-from gmp.dates import parse_range, parse_run_date
+from gmp.dates import parse_days, parse_run_date
 from gmp.endpoints import get_endpoint, parse_endpoint_list
-from gmp.errors import UsageError
 from gmp.logs import stderr_is_terminal
+from gmp.roles import require
 
 if TYPE_CHECKING:
     from extractor.plan import PlanLine
@@ -40,12 +40,13 @@ def extract(
     verbose: Verbose = False,
 ) -> None:
     """Extract one endpoint's partition for RUN_DATE into the lake (what an extractor pod runs)."""
-    from extractor.client import RawgClient
-    from extractor.extract import Extraction
-    from extractor.lake import Lake
-    from extractor.malloc import keep_memory_flat
-
     with cli_errors():
+        require("extract", "extract")
+        from extractor.client import RawgClient
+        from extractor.extract import Extraction
+        from extractor.lake import Lake
+        from extractor.malloc import keep_memory_flat
+
         keep_memory_flat()
         setup_logs(verbose)
         target = get_endpoint(endpoint)
@@ -120,19 +121,13 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """How many RAWG requests a run or backfill will cost, before spending them."""
-    from extractor.client import RawgClient
-    from extractor.plan import plan_run
-
     with cli_errors():
+        require("plan", "extract")
+        from extractor.client import RawgClient
+        from extractor.plan import plan_run
+
         setup_logs()
-        if run_date and (start or end):
-            raise UsageError("give either --run-date or --start/--end, not both")
-        if run_date:
-            days = [parse_run_date(run_date)]
-        elif start and end:
-            days = parse_range(start, end)
-        else:
-            raise UsageError("give --run-date D, or --start D1 --end D2")
+        days = parse_days(run_date, start, end)
         targets = parse_endpoint_list(endpoints)
         rawg = rawg_settings()
         with RawgClient(rawg) as client:
@@ -201,18 +196,20 @@ def status(
     from rich.console import Console
     from rich.table import Table
 
-    from extractor.lake import Lake
-
     with cli_errors():
+        require("status", "extract")
+        from extractor.lake import Lake
+
         setup_logs()
         day = parse_run_date(run_date)
+        targets = parse_endpoint_list(endpoints)
         lake = Lake(lake_settings())
         lake.check()
         table = Table(title=f"{lake.where()} run_date={day}")
         for column in ("endpoint", "committed", "pages", "records", "reported", "finished"):
             table.add_column(column)
         missing = 0
-        for target in parse_endpoint_list(endpoints):
+        for target in targets:
             manifest = lake.manifest(target.name, day)
             if manifest is None:
                 missing += 1

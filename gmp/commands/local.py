@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,6 +10,7 @@ import typer
 
 from gmp import preflight
 from gmp.boundary import cli_errors, known_secrets
+from gmp.roles import require
 from workflows import names
 
 if (
@@ -19,6 +19,10 @@ if (
     from workflows.runner import RunOptions
     from workflows.runner.model import Step
     from workflows.spec import Catalogue
+
+# `gmp run` and `gmp backfill` read the YAML (orchestrate), check every step's settings before
+# starting (the lake: extract; the dbt target: transform) and run those steps' own `gmp`.
+LOCAL_ROLES = ("orchestrate", "extract", "transform")
 
 Manifests = Annotated[
     Path | None,
@@ -30,7 +34,8 @@ FromCode = Annotated[
     bool, typer.Option("--from-code", help="Render in memory from workflows/ instead of files/.")
 ]
 Endpoints = Annotated[
-    str | None, typer.Option(help="Comma-separated endpoints (default: the template's list).")
+    str | None,
+    typer.Option(help="JSON list or comma-separated endpoints (default: the template's list)."),
 ]
 LogDir = Annotated[
     Path | None, typer.Option("--logs", help="Keep step logs here (default: a temp dir).")
@@ -54,9 +59,10 @@ def render_cmd(
 
     The Helm chart's files/ holds the committed copy; a test fails when it differs from this.
     """
-    from workflows import render
-
     with cli_errors():
+        require("render", "orchestrate")
+        from workflows import render
+
         for path in render.write(out):
             typer.echo(str(path))
 
@@ -84,11 +90,11 @@ def _catalogue(
     return Catalogue.of(list(docs.values()))
 
 
-def _endpoints_json(endpoints: str | None) -> dict[str, str]:
-    """The template takes a JSON list; validating the names is the first step's job."""
-    if endpoints is None:
-        return {}
-    return {"endpoints": json.dumps([e.strip() for e in endpoints.split(",") if e.strip()])}
+def _endpoints_argument(endpoints: str | None) -> dict[str, str]:
+    """--endpoints as given: the template's `endpoints` parameter takes a JSON list or a comma
+    list, and its first step (`gmp validate`, gmp.endpoints.parse_endpoint_list) reads it, as on
+    Argo (`argo submit -p endpoints=...`); so `gmp run` refuses what Argo's run refuses, there."""
+    return {} if endpoints is None else {"endpoints": endpoints}
 
 
 def _execute(
@@ -153,10 +159,11 @@ def run(  # noqa: PLR0917 - typer: the signature is the command line
     Settings are checked first: a bad one is exit 2 in one line before any step starts.
     """
     with cli_errors():
+        require("run", *LOCAL_ROLES)
         preflight.check_settings()
     code = _execute(
         names.DAILY_TEMPLATE,
-        {"run_date": run_date, **_endpoints_json(endpoints)},
+        {"run_date": run_date, **_endpoints_argument(endpoints)},
         manifests=manifests,
         from_code=from_code,
         options=_options(logs, backoff_scale, extractors, None),
@@ -186,6 +193,7 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
     Settings are checked first: a bad one is exit 2 in one line before any step starts.
     """
     with cli_errors():
+        require("backfill", *LOCAL_ROLES)
         preflight.check_settings()
     ranges = _ranges(start, end)
     for i, (first, last) in enumerate(ranges, 1):
@@ -193,7 +201,7 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
             typer.echo(f"backfill {i}/{len(ranges)}: {first} to {last}", err=True)
         code = _execute(
             names.BACKFILL_TEMPLATE,
-            {"start_date": first, "end_date": last, **_endpoints_json(endpoints)},
+            {"start_date": first, "end_date": last, **_endpoints_argument(endpoints)},
             manifests=manifests,
             from_code=from_code,
             options=_options(logs, backoff_scale, extractors, None),

@@ -9,16 +9,10 @@ import typer
 
 from gmp.boundary import cli_errors
 from gmp.context import setup_logs
-from gmp.errors import UsageError
+from gmp.roles import not_installed
 
 if TYPE_CHECKING:
     from devstack.stack import Sandbox
-
-
-DEVSTACK_MISSING = (
-    "gmp sandbox needs the dev stack, which is not installed: "
-    "pip install 'game-market-pipeline[devstack]' (or `make setup` in a checkout)"
-)
 
 
 def devstack_sandbox() -> type[Sandbox]:
@@ -27,11 +21,11 @@ def devstack_sandbox() -> type[Sandbox]:
         from devstack.s3server import S3ServerError, weed_binary
         from devstack.stack import Sandbox
     except ImportError:
-        raise UsageError(DEVSTACK_MISSING) from None
+        raise not_installed("sandbox", "devstack", "the dev stack") from None
     try:
         weed_binary()
     except S3ServerError:
-        raise UsageError(DEVSTACK_MISSING) from None
+        raise not_installed("sandbox", "devstack", "the dev stack") from None
     return Sandbox
 
 

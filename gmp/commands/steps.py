@@ -14,32 +14,10 @@ import typer
 
 from gmp.boundary import cli_errors
 from gmp.dates import parse_range, parse_run_date
-from gmp.endpoints import DEFAULT_ENDPOINTS, get_endpoint
+from gmp.endpoints import endpoint_names
 from gmp.errors import UsageError
 from workflows.chunks import refuse_if_too_long
 from workflows.failures import decode, failed_steps
-
-
-def endpoint_names(text: str | None) -> list[str]:
-    """A JSON list (`["games","genres"]`, as Argo passes it) or a comma-separated list."""
-    text = (text or "").strip()
-    if not text:
-        return list(DEFAULT_ENDPOINTS)
-    if text.startswith("["):
-        try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError:
-            raise UsageError(f"endpoints {text!r} is not a JSON list of names") from None
-        if not isinstance(parsed, list) or not all(isinstance(n, str) for n in parsed):
-            raise UsageError(f"endpoints {text!r} is not a JSON list of names")
-        names = [n.strip() for n in parsed if n.strip()]
-    else:
-        names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise UsageError("endpoints is empty: name at least one, e.g. games")
-    if len(set(names)) != len(names):
-        raise UsageError(f"endpoints {names} names one endpoint twice")
-    return [get_endpoint(n).name for n in names]
 
 
 def dates(
@@ -52,8 +30,8 @@ def dates(
     (`gmp submit-backfill` and `gmp backfill` split longer ranges into consecutive workflows).
     """
     with cli_errors():
-        refuse_if_too_long(parse_run_date(start), parse_run_date(end))
         days = parse_range(start, end)
+        refuse_if_too_long(days)
         typer.echo(json.dumps([d.isoformat() for d in days]))
 
 

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from typing import Annotated, TextIO, cast
 
 import typer
 
 from gmp.boundary import cli_errors
-from gmp.dates import parse_range, parse_run_date
-from gmp.errors import UsageError
-from warehouse import guard
-from warehouse.dbt import DEV_TARGETS, _checked_env, first_committed, run_dbt, warehouse_file
-
-
-def parse_days(run_date: str | None, start: str | None, end: str | None) -> list[dt.date]:
-    if run_date and (start or end):
-        raise UsageError("give either --run-date or --start/--end, not both")
-    if run_date:
-        return [parse_run_date(run_date)]
-    if start and end:
-        return parse_range(start, end)
-    raise UsageError("give --run-date D, or --start D1 --end D2")
+from gmp.dates import parse_days
+from gmp.roles import require
 
 
 def transform(  # noqa: PLR0917 - typer: the signature is the command line
@@ -58,8 +45,12 @@ def transform(  # noqa: PLR0917 - typer: the signature is the command line
     (a data test included) or the DuckDB file is locked by another process (its PID is named).
     """
     with cli_errors():
+        require("transform", "transform")
+        from warehouse import guard
+        from warehouse.dbt import DEV_TARGETS, checked_env, first_committed, run_dbt, warehouse_file
+
         days = parse_days(run_date, start, end)
-        env, settings, lake = _checked_env(days)
+        env, settings, lake = checked_env(days)
         out = guard.LockSpotter(sys.stdout)
         build = ["build", *(["--full-refresh"] if full_refresh else [])]
         code = 0

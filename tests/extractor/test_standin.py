@@ -393,6 +393,7 @@ def test_faults_match_path_and_page_and_count_down(
 
 def test_admin_routes_drive_a_running_standin(standin: StandinServer) -> None:
     admin = standin.url.removesuffix("/api") + "/_standin"
+    started = time.time()
     with httpx.Client(timeout=5) as http:
         assert http.get(f"{admin}/health").json()["status"] == "ok"
         added = http.post(f"{admin}/faults", json={"kind": "429-retry-after", "path": "/games"})
@@ -406,11 +407,14 @@ def test_admin_routes_drive_a_running_standin(standin: StandinServer) -> None:
         assert http.get(api, params={"key": KEY}).status_code == 500
         assert http.delete(f"{admin}/faults").status_code == 200
         assert http.get(api, params={"key": KEY, "page": "2"}).status_code == 200
-        assert http.get(f"{admin}/requests").json() == [
+        recorded = http.get(f"{admin}/requests").json()
+        arrivals = [request.pop("received_at") for request in recorded]
+        assert recorded == [
             {"path": "/games", "params": {}, "status": 429},
             {"path": "/games", "params": {}, "status": 500},
             {"path": "/games", "params": {"page": "2"}, "status": 200},
         ]
+        assert started <= arrivals[0] <= arrivals[1] <= arrivals[2] <= time.time()
         assert http.delete(f"{admin}/requests").status_code == 200
         assert http.get(f"{admin}/requests").json() == []
         assert http.post(f"{admin}/latency", json={"latency_s": 0.01}).status_code == 200

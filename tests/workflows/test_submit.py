@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from gmp.commands.submit import build_workflow
 from tests.conftest import CANARY_KEY, GMP
 from workflows import names
+from workflows.cluster import build_workflow
 
 
 @dataclass

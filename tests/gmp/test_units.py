@@ -1,4 +1,4 @@
-"""Small pure pieces: date rules, key stripping, window splitting, the registry."""
+"""Small pure pieces of the core: date rules, key stripping, the registry."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import logging
 
 import pytest
 
-from extractor.windows import Window
 from gmp.dates import MIN_RUN_DATE, parse_range, parse_run_date
 from gmp.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode, parse_endpoint_list
 from gmp.errors import GmpError, UsageError
@@ -92,18 +91,6 @@ def test_ranges_are_inclusive_and_ordered() -> None:
         parse_range("2024-03-01", "2024-02-28", today=TODAY)
     with pytest.raises(UsageError, match="longer than"):
         parse_range("2010-01-01", "2026-01-01", today=TODAY)
-
-
-def test_window_halves_cover_the_range_without_overlap() -> None:
-    window = Window(
-        {"updated": "2024-05-01,2024-05-01"}, (dt.date(2020, 1, 1), dt.date(2020, 1, 4))
-    )
-    left, right = window.halves()  # type: ignore[misc]
-    assert left.query()["dates"] == "2020-01-01,2020-01-02"
-    assert right.query()["dates"] == "2020-01-03,2020-01-04"
-    assert left.query()["updated"] == "2024-05-01,2024-05-01"
-    single = Window({}, (dt.date(2020, 1, 1), dt.date(2020, 1, 1)))
-    assert single.halves() is None
 
 
 def test_registry_names_and_modes() -> None:
