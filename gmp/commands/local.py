@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,9 +14,8 @@ from gmp.boundary import cli_errors, known_secrets
 from gmp.roles import require
 from workflows import names
 
-if (
-    TYPE_CHECKING
-):  # the runner, YAML and rich load only for the commands here (see gmp.commands.extract)
+# The runner, YAML and rich load only for the commands here (see gmp.commands.extract).
+if TYPE_CHECKING:
     from workflows.runner import RunOptions
     from workflows.runner.model import Step
     from workflows.spec import Catalogue
