@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import Gmp
 from tests.warehouse.prod.emulator import EmulatorDbt, SnowflakeEmulator
-from tests.warehouse.prod.test_prod_sql import MARTS
+from tests.warehouse.prod.test_prod_sql import MARTS, REPORTS
 
 pytestmark = pytest.mark.slow
 
@@ -93,37 +93,48 @@ def test_marts_on_the_emulator_equal_the_duckdb_marts(
     assert loaded[0][0] == len(DAYS) and loaded[0][1] > 0  # the transform loaded the raw pages
 
     with duckdb.connect(str(duckdb_path), read_only=True) as dev:
-        dev_tables = {
-            name
-            for (name,) in dev.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts'"
+        for schema, expected in (("marts", MARTS), ("reports", REPORTS)):
+            compare_schema(dev, snowflake_emulator, emulator_database, schema, expected)
+
+
+def compare_schema(
+    dev: duckdb.DuckDBPyConnection,
+    emulator: SnowflakeEmulator,
+    database: str,
+    schema: str,
+    expected: set[str],
+) -> None:
+    """Every table and view of `schema` holds the same rows on both targets."""
+    dev_tables = {
+        name
+        for (name,) in dev.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [schema]
+        ).fetchall()
+    }
+    emulated = {
+        name.lower()
+        for (name,) in emulator.query(
+            database,
+            "select table_name from information_schema.tables"
+            f" where table_schema = '{schema.upper()}'",
+        )
+    }
+    assert dev_tables >= expected
+    assert emulated == dev_tables
+    for table in sorted(dev_tables):
+        columns = [
+            c
+            for (c,) in dev.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, table],
             ).fetchall()
-        }
-        emulated = {
-            name.lower()
-            for (name,) in snowflake_emulator.query(
-                emulator_database,
-                "select table_name from information_schema.tables where table_schema = 'MARTS'",
-            )
-        }
-        assert dev_tables >= MARTS
-        assert emulated == dev_tables
-        for table in sorted(dev_tables):
-            columns = [
-                c
-                for (c,) in dev.execute(
-                    "select column_name from information_schema.columns"
-                    " where table_schema = 'marts' and table_name = ? order by ordinal_position",
-                    [table],
-                ).fetchall()
-            ]
-            select = ", ".join(columns)
-            dev_rows = rows_of(dev.execute(f"select {select} from marts.{table}").fetchall())
-            prod_rows = rows_of(
-                snowflake_emulator.query(emulator_database, f"select {select} from marts.{table}")
-            )
-            if table in MARTS:
-                assert dev_rows, f"marts.{table} is empty on DuckDB: nothing compared"
-            assert len(prod_rows) == len(dev_rows), f"marts.{table}: row counts differ"
-            mismatched = [(d, p) for d, p in zip(dev_rows, prod_rows, strict=True) if d != p]
-            assert not mismatched, f"marts.{table}: first differing rows {mismatched[:3]}"
+        ]
+        select = ", ".join(columns)
+        dev_rows = rows_of(dev.execute(f"select {select} from {schema}.{table}").fetchall())
+        prod_rows = rows_of(emulator.query(database, f"select {select} from {schema}.{table}"))
+        if table in expected:
+            assert dev_rows, f"{schema}.{table} is empty on DuckDB: nothing compared"
+        assert len(prod_rows) == len(dev_rows), f"{schema}.{table}: row counts differ"
+        mismatched = [(d, p) for d, p in zip(dev_rows, prod_rows, strict=True) if d != p]
+        assert not mismatched, f"{schema}.{table}: first differing rows {mismatched[:3]}"
