@@ -12,7 +12,7 @@ ENDPOINTS ?= games genres platforms stores tags
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-snowflake test lint format demo sandbox bench bench-extract bench-run bench-transform ci clean \
+.PHONY: help setup setup-snowflake browser test lint format demo sandbox bench bench-extract bench-run bench-transform ci clean \
 	images images-test kind-up kind-load kind-deploy kind-submit kind-backfill kind-e2e kind-down helm-lint
 
 help: ## List the targets
@@ -38,6 +38,16 @@ $(SF_VENV)/bin/fakesnow: requirements-snowflake.txt
 	@touch $@
 
 setup-snowflake: $(SF_VENV)/bin/fakesnow ## Create .venv-snowflake with the Snowflake emulator the tests start
+
+# The report's browser test drives Debian's chromium (tests/warehouse/report/); it skips, saying
+# why, where chromium is absent. Installing needs root and apt-get; elsewhere this only says so.
+browser: ## Install headless Chromium from Debian (root + apt-get) for the report's browser test
+	@if command -v chromium >/dev/null; then echo "chromium: $$(chromium --version 2>/dev/null)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	    || echo "make browser: apt-get could not install chromium; the browser test will skip"; \
+	else echo "make browser: no chromium, and installing it needs root and apt-get; the browser test will skip"; fi
 
 test: setup setup-snowflake ## Run the test suite (starts its own SeaweedFS and RAWG stand-in)
 	$(BIN)/pytest -n 2 --dist loadgroup -q

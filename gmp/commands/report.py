@@ -25,6 +25,13 @@ def report(
             help="Also store it in the lake: s3://LAKE_BUCKET/reports/run_date=D/index.html.",
         ),
     ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Write the page even when the warehouse has no data for RUN_DATE (empty charts).",
+        ),
+    ] = False,
 ) -> None:
     """Write OUT/index.html: charts of the market over the N days ending on RUN_DATE.
 
@@ -33,13 +40,13 @@ def report(
     needed to open it. Data from RAWG (https://rawg.io).
 
     Exit codes: 0 written; 2 bad date, --days or setting, or the warehouse has no data for
-    RUN_DATE (or no report models: run `gmp transform`); 1 anything else.
+    RUN_DATE (unless --allow-empty) or no report models (run `gmp transform`); 1 anything else.
     """
     with cli_errors():
         from warehouse.report.make import make_report
 
         day = parse_run_date(run_date)
-        made = make_report(os.environ, day, days, out, to_lake=lake)
+        made = make_report(os.environ, day, days, out, to_lake=lake, allow_empty=allow_empty)
         typer.echo(f"report: {made.path}  (open it: xdg-open {made.path})")
         if made.lake_url:
             typer.echo(f"report in the lake: {made.lake_url}")

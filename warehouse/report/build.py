@@ -13,9 +13,9 @@ FILE_NAME = "index.html"
 MAX_BYTES = 10 * 1024 * 1024  # the page must stay small enough to mail or open anywhere
 
 
-def build(source: Source, window: Window, out_dir: Path) -> Path:
+def build(source: Source, window: Window, out_dir: Path, *, allow_empty: bool = False) -> Path:
     """Write out_dir/index.html for the window; its path."""
-    data = load(source, window)
+    data = load(source, window, allow_empty=allow_empty)
     text = page.render(charts.all_charts(data), window, dt.datetime.now(dt.UTC))
     body = text.encode()
     if len(body) > MAX_BYTES:

@@ -69,13 +69,15 @@ def _latest_per_game(window: Window) -> str:
     )
 
 
-def load(source: Source, window: Window) -> ReportData:
-    """Every dataset of the report; UsageError when the warehouse has nothing for the run date."""
+def load(source: Source, window: Window, *, allow_empty: bool = False) -> ReportData:
+    """Every dataset of the report; UsageError when the warehouse has nothing for the run date
+    (unless allow_empty: then the charts say they are empty)."""
     daily = source.rows(
         "select run_date, games_updated, games_first_seen "
         f"from {_table('rpt_games_updated_daily')} where {window.where()} order by run_date"
     )
-    if not any(r["run_date"] == window.run_date and r["games_updated"] for r in daily):
+    has_day = any(r["run_date"] == window.run_date and r["games_updated"] for r in daily)
+    if not has_day and not allow_empty:
         raise UsageError(
             f"the warehouse has no data for {window.run_date.isoformat()} (no game updated that "
             f"day in {_table('rpt_games_updated_daily')}): extract and `gmp transform "

@@ -22,7 +22,13 @@ class Made:
 
 
 def make_report(
-    env: Mapping[str, str], run_date: dt.date, days: int, out_dir: Path, *, to_lake: bool
+    env: Mapping[str, str],
+    run_date: dt.date,
+    days: int,
+    out_dir: Path,
+    *,
+    to_lake: bool,
+    allow_empty: bool = False,
 ) -> Made:
     """Build DIR/index.html from DBT_TARGET's warehouse; with to_lake, store it in the lake too."""
     from warehouse.dbt import dbt_settings, warehouse_file
@@ -44,7 +50,7 @@ def make_report(
         settings.profiles_dir,
         env,
     ) as source:
-        path = build(source, Window(run_date, days), out_dir)
+        path = build(source, Window(run_date, days), out_dir, allow_empty=allow_empty)
     if lake is None:
         return Made(path.resolve(), None)
     from extractor.layout import report_key

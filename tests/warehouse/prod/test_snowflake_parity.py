@@ -2,8 +2,8 @@
 
 Two days go through `gmp extract` into real SeaweedFS. Dev: `gmp transform` per day (DuckDB over
 httpfs). Prod path: per day, the raw load (COPY INTO from a file:// mirror of the lake) and
-`dbt build` of the same models on the emulator target. Then every mart is compared table by
-table, row by row.
+`dbt build` of the same models on the emulator target. Then every mart and report dataset is
+compared table by table, row by row.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,18 @@ def test_marts_on_the_emulator_equal_the_duckdb_marts(
         for schema, expected in (("marts", MARTS), ("reports", REPORTS)):
             compare_schema(dev, snowflake_emulator, emulator_database, schema, expected)
 
+    # The same report from both warehouses: `gmp report` reads DuckDB, or Snowflake via dbt's
+    # profile; every chart's numbers agree.
+    numbers = {}
+    for name, env in (("dev", {"DUCKDB_PATH": str(duckdb_path)}), ("prod", dbt.env)):
+        out = tmp_path / f"{name}-report"
+        target = {"DBT_TARGET": "emulator"} if name == "prod" else {}
+        result = gmp("report", "--run-date", DAYS[-1], "--out", str(out), **env, **target)
+        assert result.code == 0, result.stderr[-3000:]
+        numbers[name] = re.findall(r"<details>.*?</details>", (out / "index.html").read_text())
+    assert len(numbers["dev"]) >= len(REPORTS)
+    assert numbers["prod"] == numbers["dev"]
+
 
 def compare_schema(
     dev: duckdb.DuckDBPyConnection,
@@ -105,6 +118,7 @@ def compare_schema(
     expected: set[str],
 ) -> None:
     """Every table and view of `schema` holds the same rows on both targets."""
+    where = f"where table_schema = '{schema.upper()}'"
     dev_tables = {
         name
         for (name,) in dev.execute(
@@ -115,8 +129,9 @@ def compare_schema(
         name.lower()
         for (name,) in emulator.query(
             database,
-            "select table_name from information_schema.tables"
-            f" where table_schema = '{schema.upper()}'",
+            # The emulator lists views in information_schema.views only (Snowflake: in both).
+            f"select table_name from information_schema.tables {where}"
+            f" union select table_name from information_schema.views {where}",
         )
     }
     assert dev_tables >= expected
