@@ -113,4 +113,22 @@ def load(source: Source, window: Window, *, allow_empty: bool = False) -> Report
             "select name, run_date, metacritic, rating, ratings_count "
             f"from {_table('rpt_metacritic_vs_rating')} {_latest_per_game(window)}"
         ),
+        companies=_companies(source, window),
     )
+
+
+def _companies(source: Source, window: Window) -> dict[str, Rows]:
+    """Per role, the companies whose games updated in the window were added most: each game
+    counted once, with its `added` on its latest day in the window."""
+    rows = source.rows(
+        "select company_role, company_name, sum(added) as added, count(*) as games from ("
+        "select game_id, company_role, company_id, company_name, added "
+        f"from {_table('rpt_company_games')} where {window.where()} qualify row_number() over "
+        "(partition by game_id, company_role, company_id order by run_date desc) = 1"
+        ") as latest group by company_role, company_id, company_name "
+        "order by company_role, added desc, company_name"
+    )
+    return {
+        role: [r for r in rows if r["company_role"] == role][:TOP]
+        for role in ("publisher", "developer")
+    }

@@ -38,6 +38,7 @@ REPORTS = {
     "rpt_rating_distribution_daily",
     "rpt_added_movers",
     "rpt_metacritic_vs_rating",
+    "rpt_company_games",
 }
 # DuckDB spellings that must never reach Snowflake (sqlglot parses any function name).
 DUCKDB_ONLY = re.compile(

@@ -43,7 +43,8 @@ def reported(
     db = work / "warehouse.duckdb"
     gmp = lake_gmp(s3, s3_client, "t/report/raw/rawg", standin.url, DUCKDB_PATH=str(db))
     try:
-        extract(gmp, DAYS, ("games", "genres", "platforms"))
+        extract(gmp, DAYS, ("games",))
+        extract(gmp, DAYS, ("game_details", "genres", "platforms"))  # details read the games
         transformed(gmp, "--start", DAYS[0], "--end", DAYS[-1])  # one dbt build
         out = work / "out"
         result = gmp("report", "--run-date", RUN_DATE, "--days", str(WINDOW), "--out", str(out))

@@ -85,7 +85,7 @@ def test_the_report_draws_every_chart_offline_without_console_errors(
             page.route("**/*", refuse_network)
             page.goto(reported.page.as_uri(), wait_until="load")
             page.wait_for_function(
-                "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 6"
+                "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8"
             )
             charts = page.evaluate(CHART_STATE)
             screenshot = tmp_path / "report.png"
@@ -97,7 +97,7 @@ def test_the_report_draws_every_chart_offline_without_console_errors(
     shutil.copy(screenshot, ARTIFACTS / "report.png")
     assert not errors, f"console errors: {errors}"
     assert not outside, f"the page tried to reach the network: {outside}"
-    assert len(charts) >= 6, charts
+    assert len(charts) == 8, charts
     for chart in charts:
         assert chart["title"] and chart["x"] and chart["y"], chart
         assert chart["marks"] > 0, f"{chart['id']} drew nothing: {chart}"

@@ -11,7 +11,10 @@ from tests.warehouse.report.conftest import RUN_DATE, WINDOW, Reported
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report")]
 
-CHARTS = ("games-updated", "genre-share", "releases", "ratings", "movers", "scores")
+CHARTS = (
+    "games-updated", "genre-share", "releases", "ratings", "publishers", "developers", "movers",
+    "scores",
+)  # fmt: skip
 
 
 def test_the_report_is_one_offline_file_with_every_chart(reported: Reported) -> None:
