@@ -12,7 +12,7 @@ ENDPOINTS ?= games genres platforms stores tags
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-snowflake browser test lint format demo sandbox bench bench-extract bench-run bench-transform ci clean \
+.PHONY: help setup setup-snowflake browser test lint format demo sandbox bench bench-extract bench-run bench-transform bench-report ci clean \
 	images images-test kind-up kind-load kind-deploy kind-submit kind-backfill kind-e2e kind-down helm-lint
 
 help: ## List the targets
@@ -61,15 +61,20 @@ format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-demo: setup ## Offline demo: sandbox -> `gmp run --run-date DATE` (extract + dbt) -> warehouse numbers -> stop
+demo: setup ## Offline demo: sandbox -> `gmp run --run-date DATE` (extract + dbt + report) -> warehouse numbers -> report path -> stop
 	$(BIN)/gmp sandbox --dir $(DEMO_DIR) -- bash -c 'set -e; \
 	  $(BIN)/gmp run --run-date $(DATE) --endpoints $$(echo $(ENDPOINTS) | tr " " ,) \
 	    --logs $(DEMO_DIR)/logs/$(DATE); echo; \
-	  $(BIN)/python -m warehouse.headline --run-date $(DATE)'
+	  $(BIN)/python -m warehouse.headline --run-date $(DATE); echo; \
+	  $(BIN)/gmp report --run-date $(DATE) --out $(DEMO_DIR)/report'
 	@echo "The sandbox is stopped; the warehouse file stays: $(DEMO_DIR)/warehouse.duckdb"
+	@echo "The market report: $(DEMO_DIR)/report/index.html (offline, one file); open it: xdg-open $(DEMO_DIR)/report/index.html"
 
 sandbox: setup ## Start the offline stack in the foreground and print its env (Ctrl-C stops it)
 	$(BIN)/gmp sandbox
+
+bench-report: setup ## Report: how long `gmp report` takes on the demo's warehouse (run `make demo` first)
+	$(BIN)/python bench/bench_report.py
 
 bench: bench-extract bench-run bench-transform ## Run every benchmark (~35 min on 2 cores; results in bench/results/)
 
