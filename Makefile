@@ -12,7 +12,7 @@ ENDPOINTS ?= games genres platforms stores tags
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-snowflake test lint format demo sandbox bench bench-extract bench-run bench-transform ci clean \
+.PHONY: help setup setup-snowflake browser test lint format demo sandbox bench bench-extract bench-run bench-transform bench-report ci clean \
 	images images-test kind-up kind-load kind-deploy kind-submit kind-backfill kind-e2e kind-down helm-lint
 
 help: ## List the targets
@@ -39,6 +39,16 @@ $(SF_VENV)/bin/fakesnow: requirements-snowflake.txt
 
 setup-snowflake: $(SF_VENV)/bin/fakesnow ## Create .venv-snowflake with the Snowflake emulator the tests start
 
+# The report's browser test drives Debian's chromium (tests/warehouse/report/); it skips, saying
+# why, where chromium is absent. Installing needs root and apt-get; elsewhere this only says so.
+browser: ## Install headless Chromium from Debian (root + apt-get) for the report's browser test
+	@if command -v chromium >/dev/null; then echo "chromium: $$(chromium --version 2>/dev/null)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	    || echo "make browser: apt-get could not install chromium; the browser test will skip"; \
+	else echo "make browser: no chromium, and installing it needs root and apt-get; the browser test will skip"; fi
+
 test: setup setup-snowflake ## Run the test suite (starts its own SeaweedFS and RAWG stand-in)
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
@@ -51,15 +61,20 @@ format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-demo: setup ## Offline demo: sandbox -> `gmp run --run-date DATE` (extract + dbt) -> warehouse numbers -> stop
+demo: setup ## Offline demo: sandbox -> `gmp run --run-date DATE` (extract + dbt + report) -> warehouse numbers -> report path -> stop
 	$(BIN)/gmp sandbox --dir $(DEMO_DIR) -- bash -c 'set -e; \
 	  $(BIN)/gmp run --run-date $(DATE) --endpoints $$(echo $(ENDPOINTS) | tr " " ,) \
 	    --logs $(DEMO_DIR)/logs/$(DATE); echo; \
-	  $(BIN)/python -m warehouse.headline --run-date $(DATE)'
+	  $(BIN)/python -m warehouse.headline --run-date $(DATE); echo; \
+	  $(BIN)/gmp report --run-date $(DATE) --out $(DEMO_DIR)/report'
 	@echo "The sandbox is stopped; the warehouse file stays: $(DEMO_DIR)/warehouse.duckdb"
+	@echo "The market report: $(DEMO_DIR)/report/index.html (offline, one file); open it: xdg-open $(DEMO_DIR)/report/index.html"
 
 sandbox: setup ## Start the offline stack in the foreground and print its env (Ctrl-C stops it)
 	$(BIN)/gmp sandbox
+
+bench-report: setup ## Report: how long `gmp report` takes on the demo's warehouse (run `make demo` first)
+	$(BIN)/python bench/bench_report.py
 
 bench: bench-extract bench-run bench-transform ## Run every benchmark (~35 min on 2 cores; results in bench/results/)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from devstack import catalogue_details as details
 from devstack import catalogue_items as items
 from devstack import catalogue_taxonomies as taxonomies
 
@@ -25,6 +26,7 @@ TAXONOMY_NAMES = taxonomies.TAXONOMY_NAMES
 _FIRST_RELEASE = date(1985, 1, 1).toordinal()
 _LAST_RELEASE = date(2026, 12, 31).toordinal()
 _DAY_CACHE_SIZE = 32
+_DETAIL_LOOKBACK = 3_660  # days a detail looks back for the game's latest update
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Catalogue:
         self._base: dict[str, list[Item]] = {}
         self._full: dict[str, tuple[Item, ...]] = {}
         self._embeds: items.Embeds | None = None
+        self._company_pool: details.Companies | None = None
 
     @property
     def size(self) -> int:
@@ -88,17 +91,57 @@ class Catalogue:
                 self._days.popitem(last=False)
         return ids
 
-    def _updated_on(self, day: date) -> tuple[int, ...]:
-        # An affine bijection of 0..n-1 picked per day: k distinct ids in O(k), no shuffles.
-        n, k = self.size, self.config.games_per_day
+    def _day_map(self, day: date) -> tuple[int, int]:
+        """The day's affine bijection of 0..n-1, (stride, offset): i -> (stride*i + offset) % n."""
+        n = self.size
         rng = random.Random(f"{self.config.seed}:updated:{day.isoformat()}")
         stride = 1
         if n > 1:
             stride = rng.randrange(1, n)
             while math.gcd(stride, n) != 1:
                 stride = rng.randrange(1, n)
-        offset = rng.randrange(n)
+        return stride, rng.randrange(n)
+
+    def _updated_on(self, day: date) -> tuple[int, ...]:
+        # An affine bijection of 0..n-1 picked per day: k distinct ids in O(k), no shuffles.
+        n, k = self.size, self.config.games_per_day
+        stride, offset = self._day_map(day)
         return tuple(sorted([(stride * i + offset) % n + 1 for i in range(k)]))
+
+    def updated_on(self, game_id: int, day: date) -> bool:
+        """Whether the game's `updated` falls on `day`: O(1), the day's bijection inverted."""
+        n, k = self.size, self.config.games_per_day
+        stride, offset = self._day_map(day)
+        return ((game_id - 1 - offset) * pow(stride, -1, n)) % n < k
+
+    def last_updated(self, game_id: int, today: date) -> date:
+        """The latest day on or before `today` the game was updated on (what RAWG's detail shows
+        today); REFERENCE_DAY when it was not updated within _DETAIL_LOOKBACK days."""
+        for back in range(_DETAIL_LOOKBACK):
+            day = date.fromordinal(today.toordinal() - back)
+            if self.updated_on(game_id, day):
+                return day
+        return REFERENCE_DAY
+
+    def game_detail_json(self, game_id: int, today: date) -> str | None:
+        """`GET /games/{id}` as RAWG renders it, its state as of the game's latest update on or
+        before `today`; None when RAWG answers 404 for it (outside the catalogue, or one of the
+        ~1 % of ids that the list shows but the detail does not: deleted or merged games)."""
+        if not 1 <= game_id <= self.size or details.missing(self.config.seed, game_id):
+            return None
+        listed = self.game_json(game_id, self.last_updated(game_id, today))
+        return details.build_detail_json(self.config.seed, game_id, listed, self._companies())
+
+    def _companies(self) -> details.Companies:
+        companies = self._company_pool
+        if companies is None:
+            with self._lock:
+                if self._company_pool is None:
+                    self._company_pool = details.Companies.from_base(
+                        self._base_items("developers"), self._base_items("publishers")
+                    )
+                companies = self._company_pool
+        return companies
 
     def game(self, game_id: int, day: date) -> Item:
         """The `/games` list item for `game_id`, its state as of `day`, `updated` on `day`."""

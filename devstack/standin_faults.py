@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any, Literal, get_args
 
 FaultKind = Literal[
@@ -22,7 +23,9 @@ class Fault:
     """Make matching `/api` requests fail; `times` matches, then pass again (-1 = forever)."""
 
     kind: FaultKind
-    path: str | None = None  # e.g. "/games", after the /api prefix; None = any path
+    # e.g. "/games", after the /api prefix; `*` matches any run of characters ("/games/*": every
+    # game's detail, never the list); None = any path
+    path: str | None = None
     page: int | None = None  # None = any page (a request without `page` is page 1)
     times: int = 1
     retry_after: int = 1  # seconds, for "429-retry-after"
@@ -33,7 +36,7 @@ class Fault:
             raise ValueError(f"unknown fault kind {self.kind!r}; one of {', '.join(FAULT_KINDS)}")
 
     def matches(self, path: str, page: int | None) -> bool:
-        path_ok = self.path is None or _normal_path(self.path) == _normal_path(path)
+        path_ok = self.path is None or fnmatchcase(_normal_path(path), _normal_path(self.path))
         return path_ok and (self.page is None or self.page == page)
 
     @classmethod

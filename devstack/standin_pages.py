@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from devstack.catalogue import REFERENCE_DAY, TAXONOMY_NAMES, Catalogue
@@ -96,6 +96,7 @@ class RawgApi:
     def __init__(self, catalogue: Catalogue, page_cap: int = 250) -> None:
         self.catalogue = catalogue
         self.page_cap = page_cap
+        self.today: date | None = None  # the day details show their game as of; None = now
         self._lock = threading.Lock()
         self._games: OrderedDict[tuple[Range | None, tuple[Range, ...] | None], _Games] = (
             OrderedDict()
@@ -104,6 +105,8 @@ class RawgApi:
     def respond(self, path: str, query: str, host: str) -> ApiResponse:
         """`path` is after the /api prefix (e.g. "/games"); `query` is the raw query string."""
         resource = path.strip("/")
+        if resource.startswith("games/") and resource.count("/") == 1:
+            return self.detail(resource.split("/")[1])
         if resource != "games" and resource not in TAXONOMY_NAMES:
             return NOT_FOUND
         params = dict(parse_qsl(query, keep_blank_values=True))  # last value wins, like Django
@@ -135,6 +138,22 @@ class RawgApi:
             f'"results":[{rendered}]}}'
         )
         return ApiResponse(200, body.encode("utf-8"))
+
+    def detail(self, ident: str) -> ApiResponse:
+        """`GET /games/{id}`: a numeric id or the game's slug (RAWG takes both); the game's
+        state as of its latest update on or before `today` (None: the real date, UTC)."""
+        game_id = self._game_id(ident)
+        today = self.today or datetime.now(UTC).date()
+        body = None if game_id is None else self.catalogue.game_detail_json(game_id, today)
+        return NOT_FOUND if body is None else ApiResponse(200, body.encode("utf-8"))
+
+    def _game_id(self, ident: str) -> int | None:
+        if ident.isdigit():
+            return int(ident)
+        _, _, tail = ident.rpartition("-")  # slugs end in -<id> here
+        if not tail.isdigit() or not 1 <= int(tail) <= self.catalogue.size:
+            return None
+        return int(tail) if self.catalogue.game(int(tail), REFERENCE_DAY)["slug"] == ident else None
 
     def _games_for(self, params: dict[str, str]) -> _Games:
         updated = params.get("updated")

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 import orjson
@@ -16,6 +17,7 @@ from gmp.errors import AuthRefused, QuotaExhausted, UpstreamError
 from gmp.settings import RawgSettings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class RetryableError(Exception):
@@ -32,6 +34,10 @@ class Throttled(RetryableError):
 
 class PageNotFound(Exception):
     """404 `Invalid page.`: the page is past the end of the query or past RAWG's page cap."""
+
+
+class NotFound(Exception):
+    """404 on a detail (`/games/{id}`): RAWG deleted or merged the game."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,20 @@ class RawgClient:
     def get_page(self, path: str, params: dict[str, str], page: int, page_size: int) -> Page:
         """One page, retried per the settings. Raises AuthRefused, QuotaExhausted,
         UpstreamError or PageNotFound; never an exception that carries the key."""
+        query = {**params, "page_size": str(page_size), "page": str(page)}
+        return self._retrying(
+            f"{path} page {page}",
+            {"path": path, "page": page},
+            lambda: _read_page(self._get_once(path, query), path, page),
+        )
+
+    def get_detail(self, path: str) -> bytes:
+        """One detail body (`/games/{id}`), retried like a page. Raises NotFound for RAWG's
+        404 (a deleted or merged game), else as get_page."""
+        once = lambda: _read_detail(self._get_once(path, {}), path)  # noqa: E731
+        return self._retrying(path, {"path": path}, once)
+
+    def _retrying(self, what: str, context: dict[str, object], once: Callable[[], T]) -> T:
         s = self._settings
         last: RetryableError | None = None
         try:
@@ -130,42 +150,40 @@ class RawgClient:
                             last,
                             attempt.num,
                             s.retry_attempts,
-                            extra={"path": path, "page": page},
+                            extra=context,
                         )
                     try:
-                        return self._get_once(path, params, page, page_size)
+                        return once()
                     except RetryableError as exc:
                         last = exc
                         raise
         except Throttled:
             raise QuotaExhausted(
                 f"RAWG still answers 429 (rate limited) after {s.retry_attempts} attempts on "
-                f"{path} page {page}; the monthly quota may be spent — try again later or "
+                f"{what}; the monthly quota may be spent — try again later or "
                 "lower GMP_CONCURRENCY / GMP_MAX_RPS"
             ) from None
         except RetryableError as exc:
             raise UpstreamError(
-                f"RAWG kept failing on {path} page {page} after {s.retry_attempts} attempts "
-                f"(last: {exc})"
+                f"RAWG kept failing on {what} after {s.retry_attempts} attempts (last: {exc})"
             ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _get_once(self, path: str, params: dict[str, str], page: int, page_size: int) -> Page:
+    def _get_once(self, path: str, query: dict[str, str]) -> httpx.Response:
         self._limiter.wait()
         with self._lock:
             self.requests_made += 1
-        query = {**params, "page_size": str(page_size), "page": str(page)}
         try:
             with self._in_flight:
-                response = self._http.get(path, params=query)
+                return self._http.get(path, params=query)
         except httpx.TimeoutException:
             raise RetryableError("timed out") from None
         except httpx.TransportError as exc:
             raise RetryableError(f"connection failed ({type(exc).__name__})") from None
-        return _read_page(response, path, page)
 
 
-def _read_page(response: httpx.Response, path: str, page: int) -> Page:
+def _refusal(response: httpx.Response) -> None:
+    """What every RAWG answer shares: 401/403 never retried, 429 and 5xx retried."""
     status = response.status_code
     if status in (401, 403):
         raise AuthRefused(
@@ -176,7 +194,27 @@ def _read_page(response: httpx.Response, path: str, page: int) -> Page:
         raise Throttled("HTTP 429", retry_after=_retry_after(response))
     if status >= 500:
         raise RetryableError(f"HTTP {status}")
-    body = response.content
+
+
+def _read_detail(response: httpx.Response, path: str) -> bytes:
+    _refusal(response)
+    status, body = response.status_code, response.content
+    if status == 404:
+        raise NotFound(f"{path}: Not found")
+    if status != 200:
+        raise UpstreamError(f"RAWG answered HTTP {status} for {path}")
+    try:
+        data = orjson.loads(body)
+        if not isinstance(data, dict) or "id" not in data:
+            raise TypeError("not a game")
+    except (orjson.JSONDecodeError, TypeError):
+        raise RetryableError("the body is not a RAWG game (truncated or not JSON)") from None
+    return body
+
+
+def _read_page(response: httpx.Response, path: str, page: int) -> Page:
+    _refusal(response)
+    status, body = response.status_code, response.content
     if status == 404 and b"Invalid page" in body:
         raise PageNotFound(f"{path} page {page}: Invalid page")
     if status != 200:

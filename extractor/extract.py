@@ -70,7 +70,7 @@ def run_bounded(
             future.cancel()
 
 
-def _now() -> str:
+def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
@@ -112,7 +112,7 @@ class Extraction:
             raise
 
     def _run(self) -> ExtractResult:
-        started, clock = _now(), time.monotonic()
+        started, clock = now(), time.monotonic()
         requests_before, retries_before = self._client.requests_made, self._client.retries
         self._writer.begin()
         whole = partition_window(self.endpoint, self.run_date)
@@ -250,6 +250,6 @@ class Extraction:
             "reported_count": reported,
             "complete": complete,
             "started_at": started,
-            "finished_at": _now(),
+            "finished_at": now(),
             "extractor_version": __version__,
         }

@@ -55,3 +55,12 @@ def manifest_key(prefix: str, endpoint: str, run_date: dt.date | str) -> str:
 
 def page_key(prefix: str, endpoint: str, run_date: dt.date | str, number: int) -> str:
     return partition_prefix(prefix, endpoint, run_date) + page_name(number)
+
+
+REPORTS = "reports"  # the market report's folder at the bucket's root, outside LAKE_PREFIX
+
+
+def report_key(run_date: dt.date | str) -> str:
+    """`reports/run_date=YYYY-MM-DD/index.html`: the day's market report (`gmp report --lake`)."""
+    day = run_date.isoformat() if isinstance(run_date, dt.date) else run_date
+    return f"{REPORTS}/{RUN_DATE}={day}/index.html"

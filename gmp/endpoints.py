@@ -12,6 +12,9 @@ from gmp.errors import UsageError
 class Mode(StrEnum):
     INCREMENTAL = "incremental"  # the partition holds what changed on run_date
     SNAPSHOT = "snapshot"  # the partition holds the whole list as seen on run_date
+    # the partition holds one GET per game of run_date's committed `games` partition (and the
+    # backlog days before it left), capped per day: extractor/details.py
+    DETAIL = "detail"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ REGISTRY: dict[str, Endpoint] = {
     e.name: e
     for e in (
         Endpoint("games", "/games", Mode.INCREMENTAL),
+        Endpoint("game_details", "/games/{id}", Mode.DETAIL),
         Endpoint("genres", "/genres", Mode.SNAPSHOT),
         Endpoint("platforms", "/platforms", Mode.SNAPSHOT),
         Endpoint("stores", "/stores", Mode.SNAPSHOT),

@@ -67,6 +67,11 @@ class RawgSettings(BaseSettings):
         allow_inf_nan=False,
     )
     page_cap: int = Field(default=250, ge=1, le=10_000, alias="GMP_PAGE_CAP", examples=["250"])
+    # Detail requests (`GET /games/{id}`) one day's game_details may spend; the default is the
+    # free plan's monthly quota less a month of the other daily endpoints (docs/extractor.md).
+    details_max_per_day: int = Field(
+        default=300, ge=0, le=50_000, alias="GMP_DETAILS_MAX_PER_DAY", examples=["300"]
+    )
 
     @model_validator(mode="after")
     def _waits_in_order(self) -> RawgSettings:

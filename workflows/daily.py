@@ -1,4 +1,5 @@
-"""WorkflowTemplate `game-market-daily`: validate → extract every endpoint (fan-out) → transform."""
+"""WorkflowTemplate `game-market-daily`: validate → extract every endpoint (fan-out) → transform
+→ report."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from workflows import names
 from workflows.templates import (
     DAILY_DEADLINE_S,
     SHORT_STEP_DEADLINE_S,
+    TMP_MOUNT,
     extract_locks,
     gmp_container,
     outcome_container,
@@ -64,6 +66,23 @@ with WorkflowTemplate(
         inputs=["run_date"],
         deadline_s=3600,
     )
+    # The market report, into the lake (s3://LAKE_BUCKET/reports/run_date=D/index.html); the
+    # dbt image has the warehouse's clients, and the warehouse mutex keeps it off a DuckDB file
+    # that a transform is writing. --allow-empty: a day without games still gets its page.
+    report = transform_container(
+        "report",
+        args=[
+            "report",
+            "--run-date",
+            RUN_DATE,
+            "--out",
+            f"{TMP_MOUNT}/report",
+            "--lake",
+            "--allow-empty",
+        ],
+        inputs=["run_date"],
+        deadline_s=900,
+    )
     outcome_container(["--detail", "run_date={{workflow.parameters.run_date}}"])
 
     # failFast off: one endpoint failing does not stop the others from landing their partition;
@@ -97,5 +116,12 @@ with WorkflowTemplate(
             arguments={"run_date": RUN_DATE},
             when="{{inputs.parameters.transform}} == true",
         )
+        reported = Task(
+            name="report",
+            template=report,
+            arguments={"run_date": RUN_DATE},
+            when="{{inputs.parameters.transform}} == true",
+        )
         checked >> extracted
         extracted >> transformed
+        transformed >> reported

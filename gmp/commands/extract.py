@@ -13,12 +13,15 @@ import typer
 from gmp.boundary import cli_errors
 from gmp.context import lake_settings, rawg_settings, setup_logs
 from gmp.dates import parse_days, parse_run_date
-from gmp.endpoints import get_endpoint, parse_endpoint_list
+from gmp.endpoints import Mode, get_endpoint, parse_endpoint_list
+from gmp.errors import UsageError
 from gmp.logs import stderr_is_terminal
 from gmp.roles import require
 
 if TYPE_CHECKING:
+    from extractor.lake import Lake
     from extractor.plan import PlanLine
+    from gmp.endpoints import Endpoint
 
 # `gmp` imports this module for every command; what only some commands need (httpx, boto3,
 # pydantic-settings, rich's widgets) is imported inside them, so that the small steps a workflow
@@ -43,7 +46,8 @@ def extract(
     with cli_errors():
         require("extract", "extract")
         from extractor.client import RawgClient
-        from extractor.extract import Extraction
+        from extractor.details import DetailExtraction, DetailResult
+        from extractor.extract import Extraction, ExtractResult
         from extractor.lake import Lake
         from extractor.malloc import keep_memory_flat
 
@@ -58,18 +62,24 @@ def extract(
         context = {"endpoint": target.name, "run_date": day.isoformat()}
         log.info("extracting into %s", lake.where(), extra=context)
         with RawgClient(rawg) as client, _progress(f"{target.name} {day}") as on_page:
-            result = Extraction(
-                target,
-                day,
-                client=client,
-                lake=lake,
-                secret=rawg.api_key.get_secret_value(),
-                concurrency=rawg.concurrency,
-                page_cap=rawg.page_cap,
-                max_pages=max_pages,
-                on_page=on_page,
-                lease_seconds=lake_config.lease_seconds,
-            ).run()
+            secret = rawg.api_key.get_secret_value()
+            if target.mode is Mode.DETAIL:
+                if max_pages is not None:
+                    raise UsageError(
+                        f"--max-pages applies to list endpoints; {target.name} is capped by "
+                        "GMP_DETAILS_MAX_PER_DAY"
+                    )
+                result: ExtractResult = DetailExtraction(
+                    target, day, client=client, lake=lake, secret=secret,
+                    concurrency=rawg.concurrency, max_per_day=rawg.details_max_per_day,
+                    on_page=on_page, lease_seconds=lake_config.lease_seconds,
+                ).run()  # fmt: skip
+            else:
+                result = Extraction(
+                    target, day, client=client, lake=lake, secret=secret,
+                    concurrency=rawg.concurrency, page_cap=rawg.page_cap, max_pages=max_pages,
+                    on_page=on_page, lease_seconds=lake_config.lease_seconds,
+                ).run()  # fmt: skip
         summary = {
             "endpoint": result.endpoint,
             "run_date": day.isoformat(),
@@ -81,6 +91,8 @@ def extract(
             "retries": result.retries,
             "seconds": round(result.seconds, 3),
         }
+        if isinstance(result, DetailResult):
+            summary |= {"not_found": result.not_found, "from_backlog": result.from_backlog}
         log.info(
             "partition committed: %d pages, %d records in %.1fs",
             result.pages,
@@ -130,8 +142,12 @@ def plan(
         days = parse_days(run_date, start, end)
         targets = parse_endpoint_list(endpoints)
         rawg = rawg_settings()
+        lake = _details_lake(targets)
         with RawgClient(rawg) as client:
-            lines = plan_run(targets, days, client, page_cap=rawg.page_cap)
+            lines = plan_run(
+                targets, days, client, page_cap=rawg.page_cap, lake=lake,
+                details_cap=rawg.details_max_per_day,
+            )  # fmt: skip
             probes = client.requests_made
         total = sum(line.requests for line in lines)
         exact = all(line.exact for line in lines)
@@ -151,6 +167,21 @@ def plan(
             )
             return
         _print_plan(lines, total, exact, probes)
+
+
+def _details_lake(targets: list[Endpoint]) -> Lake | None:
+    """The lake a detail endpoint's plan reads its backlog from; None when LAKE_BUCKET is unset
+    (the plan then says the backlog is unknown)."""
+    if not any(t.mode is Mode.DETAIL for t in targets):
+        return None
+    from extractor.lake import Lake
+
+    settings = lake_settings(bucket_required=False)
+    if not settings.bucket:
+        return None
+    lake = Lake(settings)
+    lake.check()
+    return lake
 
 
 def _print_plan(lines: list[PlanLine], total: int, exact: bool, probes: int) -> None:

@@ -169,7 +169,21 @@ def run(  # noqa: PLR0917 - typer: the signature is the command line
         options=_options(logs, backoff_scale, extractors, None),
         as_json=as_json,
     )
+    if code == 0 and not as_json:
+        _say_where_the_report_is(run_date)
     raise typer.Exit(code)
+
+
+def _say_where_the_report_is(run_date: str) -> None:
+    """The daily DAG's last step stored the day's report in the lake: say where."""
+    from extractor.layout import report_key
+    from gmp.context import lake_settings
+
+    bucket = lake_settings(bucket_required=False).bucket
+    typer.echo(
+        f"report: s3://{bucket}/{report_key(run_date)}  "
+        f"(a local copy: gmp report --run-date {run_date} --out DIR)"
+    )
 
 
 def backfill(  # noqa: PLR0917 - typer: the signature is the command line

@@ -95,8 +95,11 @@ def test_ranges_are_inclusive_and_ordered() -> None:
 
 def test_registry_names_and_modes() -> None:
     assert REGISTRY["games"].mode is Mode.INCREMENTAL
-    assert all(e.mode is Mode.SNAPSHOT for n, e in REGISTRY.items() if n != "games")
-    assert DEFAULT_ENDPOINTS == ("games", "genres", "platforms", "stores", "tags")
+    assert REGISTRY["game_details"].mode is Mode.DETAIL == "detail"
+    assert REGISTRY["game_details"].path == "/games/{id}"
+    lists = {n: e for n, e in REGISTRY.items() if n not in ("games", "game_details")}
+    assert all(e.mode is Mode.SNAPSHOT for e in lists.values())
+    assert DEFAULT_ENDPOINTS == ("games", "game_details", "genres", "platforms", "stores", "tags")
     assert [e.name for e in parse_endpoint_list("games, creators")] == ["games", "creators"]
     with pytest.raises(UsageError, match="unknown endpoint"):
         parse_endpoint_list("games,nope")

@@ -271,6 +271,7 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
     ]
     assert yaml.safe_load(_template(daily, "daily")["inputs"]["parameters"][1]["default"]) == [
         "games",
+        "game_details",
         "genres",
         "platforms",
         "stores",

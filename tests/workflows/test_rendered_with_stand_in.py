@@ -18,7 +18,7 @@ def commands(fake: Fake) -> list[list[str]]:
     return [c["argv"] for c in fake.calls()]
 
 
-def test_the_daily_template_validates_extracts_each_endpoint_then_transforms(
+def test_the_daily_template_validates_extracts_each_endpoint_then_transforms_and_reports(
     fake_gmp: Fake, rendered: dict[str, Any]
 ) -> None:
     docs = list(rendered.values())
@@ -28,12 +28,14 @@ def test_the_daily_template_validates_extracts_each_endpoint_then_transforms(
     assert argv[0] == ["validate", "--run-date", "2024-05-01", "--endpoints", json.dumps(DAILY_SET)]
     extracts = sorted(a for a in argv if a[0] == "extract")
     assert extracts == sorted(["extract", e, "--run-date", "2024-05-01"] for e in DAILY_SET)
-    assert argv[-2] == ["transform", "--run-date", "2024-05-01"]
+    assert argv[-3] == ["transform", "--run-date", "2024-05-01"]
+    assert argv[-2][:3] == ["report", "--run-date", "2024-05-01"] and "--lake" in argv[-2]
     assert argv[-1][:5] == ["outcome", "--workflow", result.workflow, "--status", "Succeeded"]
     assert "run_date=2024-05-01" in argv[-1]
     calls = fake_gmp.calls()
     last_extract = max(c["end"] for c in calls if c["argv"][0] == "extract")
-    assert calls[-2]["start"] >= last_extract
+    assert calls[-3]["start"] >= last_extract
+    assert calls[-2]["start"] >= calls[-3]["end"]  # the report reads what transform built
     assert sum(s.records or 0 for s in result.steps) == sum(len(e) for e in DAILY_SET)
 
 
@@ -53,6 +55,7 @@ def test_a_bad_run_date_stops_at_the_first_step(fake_gmp: Fake, rendered: dict[s
         "validate": "Failed",
         "extract": "Omitted",
         "transform": "Omitted",
+        "report": "Omitted",
     }
 
 
@@ -78,7 +81,11 @@ def test_the_backfill_runs_the_daily_dag_per_day_within_its_parallelism(
     assert transform["argv"] == ["transform", "--start", "2024-05-01", "--end", "2024-05-05"]
     assert transform["start"] >= max(c["end"] for c in calls if c["argv"][0] == "extract")
     skipped = {s.name for s in result.steps if s.status == "Skipped"}
-    assert skipped == {f"days.day({i}:{day}).transform" for i, day in enumerate(days)}
+    assert skipped == {
+        f"days.day({i}:{day}).{step}"
+        for i, day in enumerate(days)
+        for step in ("transform", "report")
+    }
     # A day is in flight from its validate's start to its last extract's end.
     spans = []
     for day in days:

@@ -10,6 +10,7 @@ import pytest
 
 from devstack.standin import StandinServer
 from devstack.standin_faults import Fault
+from extractor.layout import report_key
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp, Result
 from warehouse.headline import headline
 
@@ -46,6 +47,7 @@ def test_gmp_run_lands_every_endpoint_and_builds_the_marts(
     assert set(by_name) == {
         "validate",
         "transform",
+        "report",
         *(f"extract({i}:{e})" for i, e in enumerate(DAILY_SET)),
     }
     for endpoint in DAILY_SET:
@@ -59,6 +61,9 @@ def test_gmp_run_lands_every_endpoint_and_builds_the_marts(
     assert found["dim_games"] == run.manifest("games")["record_count"] > 0  # type: ignore[index]
     assert found["run_dates"] == [RUN_DATE]
     assert found["top_genres"]
+    # The last step stored the day's market report in the lake, outside the raw prefix.
+    page = run.read(report_key(RUN_DATE)).decode()
+    assert f"Run date <strong>{RUN_DATE}</strong>" in page and "https://rawg.io" in page
     assert CANARY_KEY not in result.stdout + result.stderr
 
 

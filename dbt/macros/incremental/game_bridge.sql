@@ -7,11 +7,20 @@
     moved to another day, or an earlier build stopped half-way). Games without links are in
     the second set every time; they only cost a key comparison. Use it with
     replace_key = 'game_id', run_date_column = 'last_seen_run_date' and
-    replace_stale_against = 'dim_games', which also deletes rows no longer matching dim_games. -#}
+    replace_stale_against = 'dim_games', which also deletes rows no longer matching dim_games.
 
-{% macro games_to_bridge() -%}
+    state_column names the dim_games column that says which run_date holds the game's latest
+    state: last_seen_run_date (its /games list item) by default; detail_run_date for the
+    bridges from game_details (then give the strategy replace_stale_column = detail_run_date).
+    Games whose state_column is null (no detail yet) have nothing to bridge. -#}
+
+{% macro games_to_bridge(state_column='last_seen_run_date') -%}
 latest_games as (
-    select game_id, last_seen_run_date from {{ ref('dim_games') }}
+    select game_id, {{ state_column }} as last_seen_run_date
+    from {{ ref('dim_games') }}
+    {%- if state_column != 'last_seen_run_date' %}
+    where {{ state_column }} is not null
+    {%- endif %}
 ),
     {%- if is_incremental() %}
 

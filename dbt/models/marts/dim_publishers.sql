@@ -1,5 +1,6 @@
--- One row per publisher ever seen in a /publishers snapshot: its latest known attributes. Publishers
--- are an opt-in endpoint: without extracted partitions this table is empty.
+-- One row per publisher ever seen, in a /publishers snapshot (opt-in endpoint) or in a game's
+-- detail (game_details): its latest known attributes (a snapshot wins over detail embeds of
+-- the same day).
 {{ config(replace_key='publisher_id', run_date_column='last_seen_run_date') }}
 
 {%- set columns = [
@@ -11,9 +12,12 @@ with
 observations as (
     select {{ columns[:-1] | join(', ') }}, run_date as last_seen_run_date, 0 as observation_rank
     from {{ ref('stg_rawg__publishers') }}
+    union all
+    select {{ columns[:-1] | join(', ') }}, run_date as last_seen_run_date, 1 as observation_rank
+    from {{ ref('int_game_publishers') }}
 ),
 
-{{ latest_state('observations', 'publisher_id', columns, 'games_count desc, name, slug') }},
+{{ latest_state('observations', 'publisher_id', columns, 'games_count desc, name, slug, image_background') }},
 
 final as (
     select {{ columns | join(', ') }} from latest

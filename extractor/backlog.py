@@ -1,0 +1,129 @@
+"""Which games a day's `game_details` fetches, read from the lake alone (no local state).
+
+For run_date D: first the backlog — games listed in the committed `games` partitions of the
+LOOKBACK_DAYS days before D that no committed `game_details` partition of their listing day or a
+later day (before D) fetched or found gone (404) — oldest listing day first, each day most
+popular first (`added` desc, then id); then D's own games, most popular first. A game appears
+once, at its first place. The cap cuts this list; what it leaves out is the next day's backlog,
+until none is left or its listing day falls out of the look-back. Re-running D reads only days
+before D, so it selects the same games again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from botocore.exceptions import ClientError
+
+from extractor.lake import Lake
+from gmp.errors import LakeError, UsageError
+
+SOURCE = "games"  # the list endpoint whose committed partitions say which games to fetch
+DETAILS = "game_details"
+LOOKBACK_DAYS = 30  # how far back a left-out game is still fetched: ~a month of listings
+_READERS = 8
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A game to fetch: its id, its `added` as listed, and the day that listed it."""
+
+    game_id: int
+    added: int
+    listed_on: dt.date
+
+
+@dataclass(frozen=True)
+class Selection:
+    games: list[Candidate]  # fetch order, at most the cap
+    from_backlog: int  # how many of them earlier days left out
+    day_games: int  # games in run_date's own `games` partition
+    more: bool  # games beyond the cap remain: carried to the next day
+
+
+def popular_first(games: list[Candidate]) -> list[Candidate]:
+    return sorted(games, key=lambda c: (-c.added, c.game_id))
+
+
+def listed_games(lake: Lake, manifest: dict[str, Any]) -> list[Candidate]:
+    """The games of a committed `games` partition (its manifest given), most popular first."""
+    day = dt.date.fromisoformat(manifest["run_date"])
+    keys = [page["key"] for page in manifest.get("pages", [])]
+
+    def read(key: str) -> list[Candidate]:
+        try:
+            body = lake.get(key)
+        except ClientError:
+            raise LakeError(
+                f"{key} vanished while reading the {SOURCE} partition of {day} (re-extracted "
+                "meanwhile?); nothing committed — re-run"
+            ) from None
+        return [
+            Candidate(int(item["id"]), int(item.get("added") or 0), day)
+            for item in orjson.loads(body)["results"]
+        ]
+
+    with ThreadPoolExecutor(_READERS) as pool:
+        return popular_first([c for page in pool.map(read, keys) for c in page])
+
+
+def day_games(lake: Lake, day: dt.date) -> list[Candidate]:
+    """Run_date's own games; exit 2 when its `games` partition is not committed."""
+    manifest = lake.manifest(SOURCE, day)
+    if manifest is None:
+        raise UsageError(
+            f"the {SOURCE} partition of {day} is not committed: extract games for {day} first "
+            f"(gmp extract games --run-date {day})"
+        )
+    return listed_games(lake, manifest)
+
+
+def _done(manifest: dict[str, Any] | None) -> set[int]:
+    """The ids a committed game_details partition answered: landed or gone (404)."""
+    if manifest is None:
+        return set()
+    return {int(i) for i in manifest.get("game_ids", [])} | {
+        int(i) for i in manifest.get("not_found", [])
+    }
+
+
+def backlog(
+    lake: Lake, day: dt.date, limit: int, lookback: int = LOOKBACK_DAYS
+) -> Iterator[Candidate]:
+    """Left-out games of the `lookback` days before `day`, oldest listing day first, at most
+    `limit` (game pages of later days are not read once it is reached)."""
+    earlier = [day - dt.timedelta(days=back) for back in range(lookback, 0, -1)]
+
+    def manifests(d: dt.date) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        return lake.manifest(SOURCE, d), lake.manifest(DETAILS, d)
+
+    with ThreadPoolExecutor(_READERS) as pool:
+        found = list(pool.map(manifests, earlier))
+    answered: list[set[int]] = [set()] * (len(earlier) + 1)  # ids done on that day or later
+    for index in range(len(earlier) - 1, -1, -1):
+        answered[index] = answered[index + 1] | _done(found[index][1])
+    seen: set[int] = set()
+    for index, (games, _) in enumerate(found):
+        if games is None:
+            continue
+        for candidate in listed_games(lake, games):
+            if candidate.game_id in answered[index] or candidate.game_id in seen:
+                continue
+            seen.add(candidate.game_id)
+            yield candidate
+            if len(seen) >= limit:
+                return
+
+
+def select(lake: Lake, day: dt.date, cap: int, lookback: int = LOOKBACK_DAYS) -> Selection:
+    """The games run_date's game_details fetches, in order, at most `cap`."""
+    own = day_games(lake, day)
+    carried = list(backlog(lake, day, cap + 1, lookback))
+    ids = {c.game_id for c in carried}
+    order = carried + [c for c in own if c.game_id not in ids]
+    return Selection(order[:cap], min(len(carried), cap), len(own), len(order) > cap)
