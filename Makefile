@@ -12,7 +12,7 @@ ENDPOINTS ?= games genres platforms stores tags
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-snowflake test lint format demo sandbox bench bench-extract bench-run bench-transform bench-details ci clean \
+.PHONY: help setup setup-snowflake test lint format demo sandbox bench bench-extract bench-run bench-transform bench-transform-details bench-details ci clean \
 	images images-test kind-up kind-load kind-deploy kind-submit kind-backfill kind-e2e kind-down helm-lint
 
 help: ## List the targets
@@ -61,7 +61,7 @@ demo: setup ## Offline demo: sandbox -> `gmp run --run-date DATE` (extract + dbt
 sandbox: setup ## Start the offline stack in the foreground and print its env (Ctrl-C stops it)
 	$(BIN)/gmp sandbox
 
-bench: bench-extract bench-run bench-transform bench-details ## Run every benchmark (~40 min on 2 cores; results in bench/results/)
+bench: bench-extract bench-run bench-transform bench-transform-details bench-details ## Run every benchmark (~40 min on 2 cores; results in bench/results/)
 
 bench-extract: setup ## Extractor: gmp vs the latency bound and dlt, peak RSS (~3 min)
 	$(BIN)/pip install --quiet -e '.[bench]'
@@ -72,6 +72,9 @@ bench-run: setup ## Orchestration: gmp run overhead, backfill parallelism 4 vs 1
 
 bench-transform: setup ## Warehouse: day N vs day 1, dbt vs a raw scan, full refresh (DAYS=60, ~15 min)
 	$(BIN)/python bench/bench_transform.py --days $(or $(DAYS),60)
+
+bench-transform-details: setup ## Warehouse: a day's gmp transform with game_details vs without (~15 min)
+	$(BIN)/python bench/bench_transform_details.py
 
 bench-details: setup ## game_details layout: DuckDB read time of a day of details by bodies per file (~3 min)
 	$(BIN)/python bench/bench_details.py
