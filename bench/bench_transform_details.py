@@ -131,7 +131,7 @@ def markdown(r: dict[str, Any]) -> str:
     head = (
         f"{s['days']} days of {s['games_per_day']:,} games (catalogue {s['catalogue_size']:,}) "
         f"+ genres, platforms, stores, tags, and game_details at each cap; DuckDB, "
-        f"{m['cores']} cores, DBT_THREADS={s['dbt_threads']}, load {m['load_1m']:.1f} at start; "
+        f"{m['cores']} cores, DBT_THREADS={s['dbt_threads']}, load {m['load_1m']:.1f} at the end; "
         f"{m['date']}, commit {m['commit']}.\n\n| measure | value |\n|---|---|\n"
     )
     return head + "".join(f"| {a} | {b} |\n" for a, b in rows)
