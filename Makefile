@@ -12,7 +12,7 @@ ENDPOINTS ?= games genres platforms stores tags
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-snowflake browser test lint format demo sandbox bench bench-extract bench-run bench-transform bench-report ci clean \
+.PHONY: help setup setup-snowflake browser test lint format demo sandbox bench bench-extract bench-run bench-transform bench-report bench-transform-details bench-details ci clean \
 	images images-test kind-up kind-load kind-deploy kind-submit kind-backfill kind-e2e kind-down helm-lint
 
 help: ## List the targets
@@ -76,7 +76,7 @@ sandbox: setup ## Start the offline stack in the foreground and print its env (C
 bench-report: setup ## Report: how long `gmp report` takes on the demo's warehouse (run `make demo` first)
 	$(BIN)/python bench/bench_report.py
 
-bench: bench-extract bench-run bench-transform ## Run every benchmark (~35 min on 2 cores; results in bench/results/)
+bench: bench-extract bench-run bench-transform bench-transform-details bench-details ## Run every benchmark (~40 min on 2 cores; results in bench/results/)
 
 bench-extract: setup ## Extractor: gmp vs the latency bound and dlt, peak RSS (~3 min)
 	$(BIN)/pip install --quiet -e '.[bench]'
@@ -87,6 +87,12 @@ bench-run: setup ## Orchestration: gmp run overhead, backfill parallelism 4 vs 1
 
 bench-transform: setup ## Warehouse: day N vs day 1, dbt vs a raw scan, full refresh (DAYS=60, ~15 min)
 	$(BIN)/python bench/bench_transform.py --days $(or $(DAYS),60)
+
+bench-transform-details: setup ## Warehouse: a day's gmp transform with game_details vs without (~15 min)
+	$(BIN)/python bench/bench_transform_details.py
+
+bench-details: setup ## game_details layout: DuckDB read time of a day of details by bodies per file (~3 min)
+	$(BIN)/python bench/bench_details.py
 
 ci: ## What CI runs: setup from scratch, lint, then the tests
 	bash .ci/run

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from extractor.backlog import SOURCE, backlog, listed_games
+from extractor.backlog import SOURCE
 from extractor.client import RawgClient
 from extractor.lake import Lake
 from extractor.windows import Window, pages_for, partition_window, split_day, unreachable_reason
@@ -18,10 +18,11 @@ class PlanLine:
     endpoint: str
     run_date: dt.date
     count: int  # rows RAWG reports for the partition's query
-    requests: int  # requests the extraction will make (a lower bound when not exact)
+    requests: int  # requests the extraction will make (a bound when not exact)
     exact: bool
     note: str = ""
     reachable: bool = True  # False: the extractor refuses the day (exit 5), spending `requests`
+    upper_bound: bool = False  # not exact: `requests` is at most (True) or at least (False)
 
 
 def plan_partition(
@@ -74,50 +75,6 @@ def cost_of(endpoint: Endpoint, run_date: dt.date, count: int, *, page_cap: int)
     return PlanLine(endpoint.name, run_date, count, pages, True)
 
 
-def plan_details(
-    endpoint: Endpoint,
-    days: list[dt.date],
-    lake: Lake | None,
-    *,
-    cap: int,
-    games_count: Callable[[dt.date], int],
-) -> list[PlanLine]:
-    """min(cap, backlog + the day's games) per day. The first day's backlog is read from the
-    lake, as the extraction reads it; the day's games from its committed `games` partition, or
-    RAWG's count when it is not committed yet. Later days of a range carry what the cap left."""
-    lines: list[PlanLine] = []
-    carried = 0
-    for index, day in enumerate(days):
-        if index == 0:
-            carried, own, exact = _first_day(day, lake, cap, games_count)
-        else:
-            own = games_count(day)
-            exact = lines[-1].exact and carried == 0
-        requests = min(cap, carried + own)
-        note = f"backlog {carried} + day {own}, cap {cap}"
-        if lake is None:
-            note += "; backlog unknown: LAKE_BUCKET is not set"
-        elif not exact:
-            note += "; at most: games listed again are fetched once"
-        lines.append(PlanLine(endpoint.name, day, carried + own, requests, exact, note))
-        carried = carried + own - requests
-    return lines
-
-
-def _first_day(
-    day: dt.date, lake: Lake | None, cap: int, games_count: Callable[[dt.date], int]
-) -> tuple[int, int, bool]:
-    """(backlog, the day's own games not in it, exact) as the extraction will find them."""
-    if lake is None:
-        return 0, games_count(day), False
-    carried = {c.game_id for c in backlog(lake, day, cap + 1)}
-    committed = lake.manifest(SOURCE, day)
-    if committed is None:  # RAWG's count; a game listed again today is fetched once
-        return len(carried), games_count(day), not carried
-    own = [c for c in listed_games(lake, committed) if c.game_id not in carried]
-    return len(carried), len(own), True
-
-
 def plan_run(
     endpoints: list[Endpoint],
     days: list[dt.date],
@@ -144,6 +101,8 @@ def plan_run(
         return client.get_page(
             REGISTRY[SOURCE].path, partition_window(REGISTRY[SOURCE], day).query(), 1, 1
         ).count
+
+    from extractor.plan_details import plan_details
 
     ordered: list[PlanLine] = []
     for endpoint in endpoints:

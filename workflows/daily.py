@@ -1,4 +1,4 @@
-"""WorkflowTemplate `game-market-daily`: validate → extract every endpoint (fan-out) → transform
+"""WorkflowTemplate `game-market-daily`: validate → extract (fan-out) → details → transform
 → report."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 
 from hera.workflows import DAG, Parameter, Task, WorkflowTemplate
 
-from gmp.endpoints import DEFAULT_ENDPOINTS
+from gmp.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode
 from workflows import names
 from workflows.templates import (
     DAILY_DEADLINE_S,
@@ -22,6 +22,7 @@ from workflows.templates import (
 )
 
 DEFAULT_ENDPOINTS_JSON = json.dumps(list(DEFAULT_ENDPOINTS))
+DETAIL_ENDPOINTS = tuple(n for n, e in REGISTRY.items() if e.mode is Mode.DETAIL)
 RUN_DATE = "{{inputs.parameters.run_date}}"
 
 # Only `inputs.parameters` inside: the backfill calls the `daily` DAG by templateRef, and there
@@ -104,11 +105,25 @@ with WorkflowTemplate(
         )
         # The fan-out reads validate's normalised JSON list, not the raw parameter: withParam
         # must be a JSON list (dag.go `expandTask`), and the parameter may be `games,genres`.
+        # Detail endpoints read the day's committed `games` partition, so they run in a second
+        # fan-out over the same list once the first is done: each item's own `when` (dag.go
+        # `executeDAGTask` -> steps.go `shouldExecute`, bare words compared as strings) keeps
+        # it in exactly one of the two. The same `extract` template: the same semaphore, mutex
+        # and retries. With only detail endpoints listed the first fan-out skips every item
+        # and the second still runs (a Skipped dependency counts as done, common/ancestry.go).
         extracted = Task(
             name="extract",
             template=extract,
             arguments={"endpoint": "{{item}}", "run_date": RUN_DATE},
             with_param="{{tasks.validate.outputs.result}}",
+            when=" && ".join(f"{{{{item}}}} != {name}" for name in DETAIL_ENDPOINTS),
+        )
+        detailed = Task(
+            name="extract-details",
+            template=extract,
+            arguments={"endpoint": "{{item}}", "run_date": RUN_DATE},
+            with_param="{{tasks.validate.outputs.result}}",
+            when=" || ".join(f"{{{{item}}}} == {name}" for name in DETAIL_ENDPOINTS),
         )
         transformed = Task(
             name="transform",
@@ -123,5 +138,6 @@ with WorkflowTemplate(
             when="{{inputs.parameters.transform}} == true",
         )
         checked >> extracted
-        extracted >> transformed
+        extracted >> detailed
+        detailed >> transformed
         transformed >> reported

@@ -202,15 +202,23 @@ def _print_plan(lines: list[PlanLine], total: int, exact: bool, probes: int) -> 
             name,
             str(len(group)),
             f"{sum(g.count for g in group):,}",
-            ("" if all(g.exact for g in group) else "≥ ") + f"{sum(g.requests for g in group):,}",
+            _bound(group, "≤ ", "≥ ", "~ ") + f"{sum(g.requests for g in group):,}",
             "; ".join(notes),
         )
     console = Console()
     console.print(table)
     console.print(
-        f"total: {'' if exact else 'at least '}{total:,} requests "
+        f"total: {_bound(lines, 'at most ', 'at least ', 'about ')}{total:,} requests "
         f"(this plan spent {probes} probe request{'s' if probes != 1 else ''})"
     )
+
+
+def _bound(lines: list[PlanLine], upper: str, lower: str, mixed: str) -> str:
+    """How a sum of plan lines reads: exact, at most, at least, or about."""
+    kinds = {line.upper_bound for line in lines if not line.exact}
+    if not kinds:
+        return ""
+    return upper if kinds == {True} else lower if kinds == {False} else mixed
 
 
 def status(

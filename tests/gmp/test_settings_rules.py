@@ -87,6 +87,8 @@ def test_urls(monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str)
      ("GMP_CONNECT_TIMEOUT", "-1", "must be above 0"),
      ("GMP_RETRY_ATTEMPTS", "2.5", "whole number"),
      ("GMP_PAGE_CAP", "1e9", "whole number"),
+     ("GMP_DETAILS_MAX_PER_DAY", "-5", "must be at least 0"),
+     ("GMP_DETAILS_MAX_PER_DAY", "lots", "is not a whole number; e.g. GMP_DETAILS_MAX_PER_DAY=300"),
      ("GMP_RETRY_WAIT_INITIAL", "120", "is above GMP_RETRY_WAIT_MAX")],
 )  # fmt: skip
 def test_numbers(monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str) -> None:

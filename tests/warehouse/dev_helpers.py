@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,11 +20,14 @@ from extractor.layout import page_key as layout_page_key
 from tests.conftest import CANARY_KEY, Gmp, Result
 
 DAILY = ("games", "genres", "platforms", "stores", "tags")
+DETAILS = "game_details"  # extracted after `games` of its day: it reads that partition
 MARTS = (
     "dim_games", "dim_genres", "dim_platforms", "dim_stores", "dim_tags", "dim_publishers",
     "dim_developers", "dim_creators", "bridge_game_genres", "bridge_game_platforms",
-    "bridge_game_stores", "bridge_game_tags", "fct_game_daily_snapshot", "fct_game_ratings",
+    "bridge_game_stores", "bridge_game_tags", "bridge_game_developers", "bridge_game_publishers",
+    "fct_game_daily_snapshot", "fct_game_ratings",
 )  # fmt: skip
+COMPANIES = ("developers", "publishers")
 STATUSES = ("owned", "playing", "beaten", "toplay", "dropped", "yet")
 TITLES = ("exceptional", "recommended", "meh", "skip")
 
@@ -54,6 +58,13 @@ def extract(gmp: Gmp, days: Iterable[str], endpoints: Iterable[str] = DAILY, **e
         for job, proc in running:
             _, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, f"extract {job}: {err[-2000:]}"
+
+
+def extract_details(gmp: Gmp, days: Iterable[str], **env: str) -> None:
+    """`gmp extract game_details`, day after day: a day's selection reads the days before."""
+    for day in days:
+        result = gmp("extract", DETAILS, "--run-date", day, timeout=300, **env)
+        assert result.code == 0, f"extract {DETAILS} {day}: {result.stderr[-2000:]}"
 
 
 def transform(gmp: Gmp, *args: str, timeout: float = 600) -> Result:
@@ -103,8 +114,44 @@ def latest_items(partitions: Mapping[str, Catalogue]) -> dict[int, Seen]:
     return latest
 
 
-def dim_games_row(seen: Seen) -> tuple[Any, ...]:
-    item = seen.item
+def lake_details(gmp: Gmp, days: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """day -> the detail bodies its committed game_details partition holds (none: no day)."""
+    found = {}
+    for day in days:
+        manifest = gmp.manifest(DETAILS, day)
+        if manifest is not None:
+            pages = [json.loads(gmp.read(page["key"])) for page in manifest["pages"]]
+            found[day] = [body for page in pages for body in page["results"]]
+    return found
+
+
+def latest_details(by_day: Mapping[str, list[dict[str, Any]]]) -> dict[int, Seen]:
+    """game_id -> its body in the latest game_details partition holding it."""
+    return {
+        body["id"]: Seen(dt.date.fromisoformat(day), body)
+        for day in sorted(by_day)
+        for body in by_day[day]
+    }
+
+
+def company_dim(by_day: Mapping[str, list[dict[str, Any]]], kind: str) -> list[tuple[Any, ...]]:
+    """dim_developers/dim_publishers as the details alone give them: every company, its
+    attributes from the latest day (ties: most games, then name, slug, image)."""
+    seen: dict[int, list[tuple[Any, ...]]] = {}
+    for day, bodies in by_day.items():
+        for company in (c for body in bodies for c in body[kind]):
+            row = (company["id"], company["name"], company["slug"], company["games_count"],
+                   company["image_background"], dt.date.fromisoformat(day))  # fmt: skip
+            seen.setdefault(company["id"], []).append(row)
+
+    def order(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        return (-row[5].toordinal(), -row[3], row[1], row[2], row[4] is None, row[4] or "")
+
+    return sorted(min(rows, key=order) for rows in seen.values())
+
+
+def dim_games_row(seen: Seen, detail: Seen | None = None) -> tuple[Any, ...]:
+    item, body = seen.item, (detail.item if detail else {})
     released = item["released"]
     return (
         item["id"], item["slug"], item["name"],
@@ -113,6 +160,8 @@ def dim_games_row(seen: Seen) -> tuple[Any, ...]:
         item["reviews_text_count"], item["added"], item["metacritic"], item["playtime"],
         (item["esrb_rating"] or {}).get("name"),
         dt.datetime.fromisoformat(item["updated"]), seen.day,
+        body.get("description_raw") or None, body.get("website") or None,
+        detail.day if detail else None,
     )  # fmt: skip
 
 

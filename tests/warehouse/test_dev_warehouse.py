@@ -1,6 +1,7 @@
 """`gmp transform` on the dev target: three extracted days -> DuckDB marts, checked against the
-stand-in's catalogue; rebuilds are idempotent, late re-runs correct a day, uncommitted
-partitions stay invisible. Real SeaweedFS, the RAWG stand-in, real dbt in subprocesses.
+stand-in's catalogue and the detail bodies in the lake; rebuilds are idempotent, late re-runs
+correct a day, uncommitted partitions stay invisible. Real SeaweedFS, the RAWG stand-in, real
+dbt in subprocesses.
 """
 
 from __future__ import annotations
@@ -18,10 +19,15 @@ from devstack.s3server import S3Credentials
 from devstack.standin import StandinServer
 from tests.conftest import CANARY_KEY, Gmp
 from tests.warehouse.dev_helpers import (
+    COMPANIES,
     MARTS,
+    company_dim,
     dim_games_row,
     extract,
+    extract_details,
+    lake_details,
     lake_gmp,
+    latest_details,
     latest_items,
     marts_snapshot,
     page_key,
@@ -38,6 +44,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dev-warehouse")]
 DAYS = ("2024-05-01", "2024-05-02", "2024-05-03")
 # A small catalogue, so that the three days share games: latest state must pick the latest day.
 CATALOGUE = CatalogueConfig(catalogue_size=150, games_per_day=60)
+# Details are extracted for the last two days only, capped: day 2 fetches day 1's games first
+# (the backlog), day 3 the rest of the backlog then its own most popular games, so some games
+# get no detail and some get two.
+DETAIL_CAPS = {DAYS[1]: "50", DAYS[2]: "100"}
 
 
 @dataclass
@@ -46,20 +56,27 @@ class Built:
     standin: StandinServer
     db: Path
     results: list[str]
+    without_details: dict[str, list[tuple[object, ...]]]  # the marts before any detail
 
 
 @pytest.fixture(scope="module")
 def built(
     s3: S3Credentials, s3_client: object, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Built]:
-    """One lake of three days (games + the daily taxonomies), transformed day by day."""
+    """One lake of three days (games + the daily taxonomies; game_details from the second
+    day), transformed day by day. The first day is built while the lake has no game_details
+    partition at all, as a lake from before that endpoint."""
     standin = StandinServer(CATALOGUE).start()
     db = tmp_path_factory.mktemp("dev-warehouse") / "warehouse.duckdb"
     gmp = lake_gmp(s3, s3_client, "t/dev-warehouse/raw/rawg", standin.url, DUCKDB_PATH=str(db))
     try:
         extract(gmp, DAYS)
-        outputs = [transformed(gmp, "--run-date", day).stdout for day in DAYS]
-        yield Built(gmp, standin, db, outputs)
+        outputs = [transformed(gmp, "--run-date", DAYS[0]).stdout]
+        without_details = marts_snapshot(db)
+        for day, cap in DETAIL_CAPS.items():
+            extract_details(gmp, [day], GMP_DETAILS_MAX_PER_DAY=cap)
+        outputs += [transformed(gmp, "--run-date", day).stdout for day in DETAIL_CAPS]
+        yield Built(gmp, standin, db, outputs, without_details)
     finally:
         standin.stop()
 
@@ -67,14 +84,16 @@ def built(
 def check_marts_hold_the_catalogue(built: Built) -> None:
     catalogue = built.standin.catalogue
     latest = latest_items({day: catalogue for day in DAYS})
+    details = latest_details(lake_details(built.gmp, DAYS))
     assert len({g.day for g in latest.values()}) == 3
     days = [dt.date.fromisoformat(d) for d in DAYS]
     seen_on = [set(catalogue.game_ids_updated_on(day)) for day in days]
     assert (seen_on[0] | seen_on[1]) & seen_on[2], "no game on two days: latest state untested"
     with warehouse(built.db) as con:
-        # dim_games: one row per game, from the latest day that saw it, every column exact.
+        # dim_games: one row per game, from the latest day that saw it, every column exact
+        # (description_raw, website: from its latest detail).
         assert rows(con, "select * from marts.dim_games order by game_id") == [
-            dim_games_row(latest[i]) for i in sorted(latest)
+            dim_games_row(latest[i], details.get(i)) for i in sorted(latest)
         ]
         # The daily snapshot: every game of every day, added_by_status keys missing -> 0.
         expected_snapshot = sorted(
@@ -167,9 +186,58 @@ def check_taxonomy_dims_hold_the_latest_snapshot(built: Built) -> None:
         )
         platforms = dict(rows(con, "select platform_id, year_start from marts.dim_platforms"))
         assert platforms[187] == 2020 and platforms[4] is None  # PlayStation 5, PC
-        # Opt-in endpoints were not extracted: their dims exist and are empty.
-        for name in ("publishers", "developers", "creators"):
-            assert rows(con, f"select count(*) from marts.dim_{name}") == [(0,)]
+        # Opt-in /creators was not extracted: its dim exists and is empty.
+        assert rows(con, "select count(*) from marts.dim_creators") == [(0,)]
+
+
+def check_details_give_the_latest_companies(built: Built, days: tuple[str, ...] = DAYS) -> None:
+    """Bridges: each game's companies as of its latest detail, for the games dim_games has;
+    dims: every company seen in a detail, once, with its name; both checked against the
+    bodies the lake holds."""
+    by_day = lake_details(built.gmp, days)
+    details = latest_details(by_day)
+    with warehouse(built.db) as con:
+        games = dict(rows(con, "select game_id, last_seen_run_date from marts.dim_games"))
+        for kind in COMPANIES:
+            key = kind[:-1] + "_id"
+            bridge = rows(
+                con,
+                f"select game_id, {key}, last_seen_run_date from marts.bridge_game_{kind} "
+                "order by all",
+            )
+            assert bridge == sorted(
+                (game_id, company["id"], seen.day)
+                for game_id, seen in details.items()
+                if game_id in games
+                for company in seen.item[kind]
+            ), kind
+            shared = rows(
+                con,
+                f"select {key} from marts.bridge_game_{kind} group by 1 having count(*) > 1",
+            )
+            assert shared, f"no {kind[:-1]} shared by two games: dims dedup untested"
+            dim = rows(
+                con,
+                f"select {key}, name, slug, games_count, image_background, last_seen_run_date "
+                f"from marts.dim_{kind} order by 1",
+            )
+            assert dim == company_dim(by_day, kind), kind
+            assert all(name for _, name, *_ in dim)
+        dated = rows(con, "select game_id, detail_run_date from marts.dim_games")
+    # The cap left games without a detail, and the backlog fetched games on a later day than
+    # the one that listed them: both are in the marts.
+    assert any(day is None for _, day in dated)
+    assert any(day and day > games[game_id] for game_id, day in dated)
+
+
+def check_a_lake_without_details_builds_empty_detail_marts(built: Built) -> None:
+    before = built.without_details
+    assert before["dim_games"] and all(
+        row[-3:] == (None, None, None) for row in before["dim_games"]
+    )
+    for mart in ("bridge_game_developers", "bridge_game_publishers", "dim_developers",
+                 "dim_publishers"):  # fmt: skip
+        assert before[mart] == [], mart
 
 
 def check_transform_streams_dbt_output_without_secrets(built: Built) -> None:
@@ -211,10 +279,11 @@ def check_rebuilds_are_idempotent_late_reruns_correct_and_uncommitted_pages_invi
         partitions = {DAYS[0]: changed.catalogue, DAYS[1]: built.standin.catalogue,
                       DAYS[2]: built.standin.catalogue}  # fmt: skip
         latest = latest_items(partitions)
+        details = latest_details(lake_details(gmp, DAYS))
         first = dt.date.fromisoformat(DAYS[0])
         with warehouse(built.db) as con:
             assert rows(con, "select * from marts.dim_games order by game_id") == [
-                dim_games_row(latest[i]) for i in sorted(latest)
+                dim_games_row(latest[i], details.get(i)) for i in sorted(latest)
             ]
             day_one = rows(
                 con,
@@ -227,6 +296,10 @@ def check_rebuilds_are_idempotent_late_reruns_correct_and_uncommitted_pages_invi
             for i in changed.catalogue.game_ids_updated_on(first)
         )
         assert len(day_one) == 45
+
+        # A later detail changes a game's companies: day 3's details, re-extracted from the
+        # changed RAWG, replace day 2's for the games both days fetched (and only those).
+        check_a_later_detail_replaces_the_companies(built, changed)
     finally:
         changed.stop()
     incremental = marts_snapshot(built.db)
@@ -247,6 +320,33 @@ def check_rebuilds_are_idempotent_late_reruns_correct_and_uncommitted_pages_invi
     assert dt.date(2024, 5, 4) not in {row[1] for row in rebuilt["fct_game_daily_snapshot"]}
 
 
+def check_a_later_detail_replaces_the_companies(built: Built, changed: StandinServer) -> None:
+    gmp = built.gmp
+    day_two = {body["id"]: body for body in lake_details(gmp, [DAYS[1]])[DAYS[1]]}
+    extract_details(
+        gmp, [DAYS[2]], RAWG_BASE_URL=changed.url, GMP_DETAILS_MAX_PER_DAY=DETAIL_CAPS[DAYS[2]]
+    )
+    transformed(gmp, "--run-date", DAYS[2])
+    check_details_give_the_latest_companies(built)
+    day_three = {body["id"]: body for body in lake_details(gmp, [DAYS[2]])[DAYS[2]]}
+    with warehouse(built.db) as con:
+        bridged = rows(con, "select game_id, developer_id from marts.bridge_game_developers")
+        dims = dict(rows(con, "select developer_id, name from marts.dim_developers"))
+    developers: dict[int, set[int]] = {}
+    for game_id, developer_id in bridged:
+        developers.setdefault(game_id, set()).add(developer_id)
+
+    def ids(body: dict) -> set[int]:  # type: ignore[type-arg]
+        return {d["id"] for d in body["developers"]}
+
+    both = [i for i in day_two.keys() & day_three.keys() if i in developers]
+    moved = [i for i in both if ids(day_three[i]) != ids(day_two[i])]
+    assert moved, "no game whose developers changed between its two details"
+    for game_id in moved:
+        assert developers[game_id] == ids(day_three[game_id])
+        assert all(dims[d["id"]] == d["name"] for d in day_three[game_id]["developers"])
+
+
 def test_three_days_give_exact_marts_rebuilt_idempotently_and_corrected_by_late_reruns(
     built: Built, s3_client: object, s3: S3Credentials, tmp_path: Path
 ) -> None:
@@ -255,6 +355,8 @@ def test_three_days_give_exact_marts_rebuilt_idempotently_and_corrected_by_late_
     check_marts_hold_the_catalogue(built)
     check_bridges_are_complete_for_the_latest_state(built)
     check_taxonomy_dims_hold_the_latest_snapshot(built)
+    check_a_lake_without_details_builds_empty_detail_marts(built)
+    check_details_give_the_latest_companies(built)
     check_transform_streams_dbt_output_without_secrets(built)
     check_rebuilds_are_idempotent_late_reruns_correct_and_uncommitted_pages_invisible(
         built, s3_client, s3, tmp_path

@@ -101,7 +101,7 @@ BREAKAGES = {
     ),
     "missing argument": (
         "daily",
-        lambda d: _template(d, "daily")["dag"]["tasks"][2]["arguments"]["parameters"].clear(),
+        lambda d: _template(d, "daily")["dag"]["tasks"][3]["arguments"]["parameters"].clear(),
         "input 'run_date' of template 'transform' is not given",
     ),
     "retrying a bad-input exit": (
@@ -309,10 +309,16 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
     assert day["templateRef"] == {"name": "game-market-daily", "template": "daily"}
     assert day["withParam"] == "{{inputs.parameters.days}}"
     assert {"name": "transform", "value": "false"} in day["arguments"]["parameters"]
-    assert (
-        _template(daily, "daily")["dag"]["tasks"][2]["when"]
-        == "{{inputs.parameters.transform}} == true"
-    )
+    tasks = {t["name"]: t for t in _template(daily, "daily")["dag"]["tasks"]}
+    assert tasks["transform"]["when"] == "{{inputs.parameters.transform}} == true"
+    # game_details reads the day's committed games: a second fan-out over the same list, after
+    # the first, through the same `extract` template (its semaphore, mutex and retries).
+    assert tasks["extract"]["when"] == "{{item}} != game_details"
+    assert tasks["extract-details"]["when"] == "{{item}} == game_details"
+    assert tasks["extract-details"]["depends"] == "extract"
+    assert tasks["extract-details"]["withParam"] == tasks["extract"]["withParam"]
+    assert tasks["extract-details"]["template"] == tasks["extract"]["template"] == "extract"
+    assert tasks["transform"]["depends"] == "extract-details"
     assert cron["kind"] == "CronWorkflow" and cron["metadata"]["name"] == "game-market-daily"
     spec = cron["spec"]
     assert spec["timezone"] == "UTC" and spec["concurrencyPolicy"] == "Forbid"

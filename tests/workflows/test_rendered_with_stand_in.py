@@ -11,7 +11,7 @@ import pytest
 from tests.workflows.conftest import Fake, max_overlap
 from workflows import names
 
-DAILY_SET = ["games", "genres", "platforms", "stores", "tags"]
+DAILY_SET = ["games", "game_details", "genres", "platforms", "stores", "tags"]
 
 
 def commands(fake: Fake) -> list[list[str]]:
@@ -37,6 +37,34 @@ def test_the_daily_template_validates_extracts_each_endpoint_then_transforms_and
     assert calls[-3]["start"] >= last_extract
     assert calls[-2]["start"] >= calls[-3]["end"]  # the report reads what transform built
     assert sum(s.records or 0 for s in result.steps) == sum(len(e) for e in DAILY_SET)
+    # game_details reads the day's committed games: it starts once every list extract is done.
+    (details,) = [c for c in calls if c["argv"][:2] == ["extract", "game_details"]]
+    lists = [c for c in calls if c["argv"][0] == "extract" and c is not details]
+    assert details["start"] >= max(c["end"] for c in lists)
+    status = {s.name: s.status for s in result.steps}
+    assert status["extract-details(1:game_details)"] == "Succeeded"
+    assert status["extract(1:game_details)"] == "Skipped"
+    assert status["extract-details(0:games)"] == "Skipped"
+
+
+@pytest.mark.parametrize(
+    ("endpoints", "extracted"),
+    [('["game_details"]', ["game_details"]),  # reads the lake: runs alone too
+     ("games,tags", ["games", "tags"]),  # not asked for: not run, transform still runs
+     ('["tags", "game_details", "games"]', ["tags", "games", "game_details"])],
+)  # fmt: skip
+def test_game_details_runs_after_the_lists_when_asked_for(
+    fake_gmp: Fake, rendered: dict[str, Any], endpoints: str, extracted: list[str]
+) -> None:
+    args = {"run_date": "2024-05-01", "endpoints": endpoints}
+    result = fake_gmp.run(list(rendered.values()), names.DAILY_TEMPLATE, args)
+    assert result.status == "Succeeded", [(s.name, s.status, s.message) for s in result.steps]
+    calls = [c for c in fake_gmp.calls() if c["argv"][0] == "extract"]
+    assert sorted(c["argv"][1] for c in calls) == sorted(extracted)
+    if "game_details" in extracted:
+        assert calls[-1]["argv"][1] == "game_details"
+        assert all(calls[-1]["start"] >= c["end"] for c in calls[:-1])
+    assert [c["argv"][0] for c in fake_gmp.calls()][-3] == "transform"
 
 
 def test_the_endpoints_parameter_narrows_the_fan_out(
@@ -54,6 +82,7 @@ def test_a_bad_run_date_stops_at_the_first_step(fake_gmp: Fake, rendered: dict[s
     assert {s.name: s.status for s in result.steps} == {
         "validate": "Failed",
         "extract": "Omitted",
+        "extract-details": "Omitted",
         "transform": "Omitted",
         "report": "Omitted",
     }
@@ -85,6 +114,10 @@ def test_the_backfill_runs_the_daily_dag_per_day_within_its_parallelism(
         f"days.day({i}:{day}).{step}"
         for i, day in enumerate(days)
         for step in ("transform", "report")
+    } | {
+        f"days.day({i}:{day}).extract-details({j}:{e})"  # not a detail endpoint: skipped there
+        for i, day in enumerate(days)
+        for j, e in enumerate(["games", "tags"])
     }
     # A day is in flight from its validate's start to its last extract's end.
     spans = []

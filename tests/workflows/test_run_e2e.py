@@ -14,7 +14,8 @@ from extractor.layout import report_key
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp, Result
 from warehouse.headline import headline
 
-DAILY_SET = ["games", "genres", "platforms", "stores", "tags"]
+DAILY_SET = ["games", "game_details", "genres", "platforms", "stores", "tags"]
+DETAILS = "extract-details(1:game_details)"  # the second fan-out (workflows/daily.py)
 
 
 @pytest.fixture
@@ -49,14 +50,26 @@ def test_gmp_run_lands_every_endpoint_and_builds_the_marts(
         "transform",
         "report",
         *(f"extract({i}:{e})" for i, e in enumerate(DAILY_SET)),
+        *(f"extract-details({i}:{e})" for i, e in enumerate(DAILY_SET)),
+    }
+    ran = {n: s["status"] for n, s in by_name.items() if s["status"] != "Skipped"}
+    assert set(ran) == {"validate", "transform", DETAILS} | {
+        f"extract({i}:{e})" for i, e in enumerate(DAILY_SET) if e != "game_details"
     }
     for endpoint in DAILY_SET:
         manifest = run.manifest(endpoint)
         assert manifest is not None, f"{endpoint} not committed"
-        assert (
-            data["records_by_node"][f"extract({DAILY_SET.index(endpoint)}:{endpoint})"]
-            == manifest["record_count"]
+        node = (
+            DETAILS
+            if endpoint == "game_details"
+            else f"extract({DAILY_SET.index(endpoint)}:{endpoint})"
         )
+        assert data["records_by_node"][node] == manifest["record_count"]
+    details = run.manifest("game_details")
+    listed = {g["id"] for page in run.pages("games") for g in page["results"]}
+    landed = {g["id"] for page in run.pages("game_details") for g in page["results"]}
+    assert landed | set(details["not_found"]) == listed  # 95 games: under the default cap
+    assert details["started_at"] >= run.manifest("games")["finished_at"]
     found = headline(Path(run.env["DUCKDB_PATH"]), RUN_DATE)
     assert found["dim_games"] == run.manifest("games")["record_count"] > 0  # type: ignore[index]
     assert found["run_dates"] == [RUN_DATE]

@@ -27,6 +27,10 @@ MARTS = {
     "bridge_game_platforms",
     "bridge_game_stores",
     "bridge_game_tags",
+    "bridge_game_developers",
+    "bridge_game_publishers",
+    "dim_developers",
+    "dim_publishers",
     "fct_game_daily_snapshot",
     "fct_game_ratings",
 }
