@@ -53,7 +53,7 @@ def test_gmp_run_lands_every_endpoint_and_builds_the_marts(
         *(f"extract-details({i}:{e})" for i, e in enumerate(DAILY_SET)),
     }
     ran = {n: s["status"] for n, s in by_name.items() if s["status"] != "Skipped"}
-    assert set(ran) == {"validate", "transform", DETAILS} | {
+    assert set(ran) == {"validate", "transform", "report", DETAILS} | {
         f"extract({i}:{e})" for i, e in enumerate(DAILY_SET) if e != "game_details"
     }
     for endpoint in DAILY_SET:
@@ -111,7 +111,7 @@ def test_an_extractor_that_keeps_failing_is_retried_then_the_run_fails_without_t
     assert "game-market-daily-" in out and "Failed" in out
     # The rendered extract template allows 3 retries: 4 attempts, each one a full `gmp extract`.
     assert "failed step extract(0:games) (template extract, 4 attempts): exit code 1" in out
-    assert "not run because of the failure: transform" in out
+    assert "not run because of the failure: extract-details, transform, report" in out
     assert "gmp: error:" in out  # the tail of the failing step's log says why
     assert "503" in out
     assert out.count("↻ extract(0:games)") == 3 or result.stderr.count("↻ extract(0:games)") == 3
