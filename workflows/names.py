@@ -76,7 +76,9 @@ TRANSFORM_SECRETS: dict[str, bool] = {
     "AWS_SECRET_ACCESS_KEY": True,
     "DBT_ENV_SECRET_SNOWFLAKE_PASSWORD": True,
 }
-SECRET_KEYS = tuple(dict.fromkeys([*EXTRACT_SECRETS, *TRANSFORM_SECRETS]))
+# The exit handler POSTs failure alerts there when the key is set (gmp outcome); absent, no alert.
+OUTCOME_SECRETS: dict[str, bool] = {"GMP_ALERT_WEBHOOK": True}
+SECRET_KEYS = tuple(dict.fromkeys([*EXTRACT_SECRETS, *TRANSFORM_SECRETS, *OUTCOME_SECRETS]))
 
 # Exit codes a retry cannot fix (CLI contract): bad input, a refused key, a refusal before spending.
 NO_RETRY_EXIT_CODES: tuple[int, ...] = (

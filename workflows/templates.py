@@ -208,7 +208,8 @@ def transform_container(
 
 
 def outcome_container(detail_args: list[str], inputs: list[str] | None = None) -> Container:
-    """The onExit handler: one clear line (JSON in the pod log) with the workflow's outcome."""
+    """The onExit handler: one clear line (JSON in the pod log) with the workflow's outcome, and
+    the failure alert POSTed to GMP_ALERT_WEBHOOK (an optional Secret key: unset, no alert)."""
     return gmp_container(
         "exit-handler",
         args=[
@@ -222,6 +223,7 @@ def outcome_container(detail_args: list[str], inputs: list[str] | None = None) -
             *detail_args,
         ],
         inputs=inputs or [],
+        secrets=names.OUTCOME_SECRETS,
         deadline_s=SHORT_STEP_DEADLINE_S,
         retry_strategy=retry(2, backoff_s=5),
     )

@@ -8,11 +8,12 @@ trimmed, the last 256 kB kept), which the next task's `withParam` parses as a JS
 from __future__ import annotations
 
 import json
+import os
 from typing import Annotated, Any
 
 import typer
 
-from gmp.boundary import cli_errors
+from gmp.boundary import cli_errors, known_secrets
 from gmp.dates import parse_range, parse_run_date
 from gmp.endpoints import endpoint_names
 from gmp.errors import UsageError
@@ -67,6 +68,10 @@ def outcome(
 
     `failed_steps` names the steps that really failed (with their last attempt's message and
     pod), not the DAG, fan-out and retry nodes Argo lists too, nor attempts a retry recovered.
+
+    With GMP_ALERT_WEBHOOK set, a run that did not succeed (or whose drift removed fields the
+    models read) is POSTed there first as one alert; `alert` in the line says how that went
+    (sent, failed, not needed, not configured). Delivery never changes the exit code.
     """
     with cli_errors():
         record: dict[str, Any] = {"event": "workflow finished", "workflow": workflow}
@@ -77,7 +82,23 @@ def outcome(
             record[key] = value
         record["status"] = status
         record["failed_steps"] = failed_steps(decode(failures))
+        record["alert"] = _alert(record)
         typer.echo(json.dumps(record))
+
+
+def _alert(record: dict[str, Any]) -> str:
+    """Build and deliver the alert for this record, if any: what happened, as one word or two."""
+    from gmp.alerts import build_alert, deliver, redact_payload
+    from gmp.context import setup_logs
+
+    url = os.environ.get("GMP_ALERT_WEBHOOK", "").strip()
+    if not url:
+        return "not configured"
+    payload = build_alert(record)
+    if payload is None:
+        return "not needed"
+    setup_logs()  # the delivery warning: one line on stderr, secrets (the URL too) redacted
+    return "sent" if deliver(redact_payload(payload, known_secrets()), url) else "failed"
 
 
 def register(app: typer.Typer) -> None:
