@@ -1,6 +1,6 @@
 """A stand-in for `gmp` in runner tests: starts in milliseconds, records what it was asked to do.
 
-Every call appends one JSON line (argv, env subset, start/end times) to $FAKE_GMP_LOG.
+Every call appends one JSON line (argv, start/end times, code, GMP_ALERT_WEBHOOK) to $FAKE_GMP_LOG.
 Commands: `dates --start A --end B`, `validate ...`, `extract NAME ...` (prints records),
 `transform ...`, `outcome ...`, `sleep S`, `exit CODE`, `flaky FILE N` (fails N times, then
 succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`, `raw TEXT` (TEXT with
@@ -93,6 +93,7 @@ def main(argv):
     if code:
         print(f"fake gmp: {command} failed with {code}", file=sys.stderr)
     record = {"argv": argv, "start": started, "end": time.time(), "code": code}
+    record["alert_webhook"] = os.environ.get("GMP_ALERT_WEBHOOK")  # which steps may see it
     with open(os.environ["FAKE_GMP_LOG"], "a") as log:
         log.write(json.dumps(record) + "\n")
     return code
