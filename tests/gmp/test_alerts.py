@@ -83,6 +83,14 @@ def test_a_quota_refusal_says_it_was_refused_before_spending(message: str) -> No
     assert any(line.startswith("• `validate`") for line in rest)
 
 
+def test_a_run_that_errored_without_a_failed_step_still_alerts() -> None:
+    alert = build_alert(record("Error", failed_steps=[]))  # e.g. the workflow's deadline
+    assert alert is not None
+    first, second = alert["text"].splitlines()
+    assert first == ":red_circle: *game-market-daily-abc12* Error — run_date 2024-05-01"
+    assert "No step failed on its own" in second
+
+
 def test_a_backfill_alert_gives_its_range() -> None:
     data = record(start_date="2024-05-01", end_date="2024-05-31")
     del data["run_date"]
