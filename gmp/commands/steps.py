@@ -8,13 +8,14 @@ trimmed, the last 256 kB kept), which the next task's `withParam` parses as a JS
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
 from gmp.boundary import cli_errors
 from gmp.dates import parse_range, parse_run_date
-from gmp.endpoints import endpoint_names
+from gmp.endpoints import Mode, parse_endpoint_list
 from gmp.errors import UsageError
 from workflows.chunks import refuse_if_too_long
 from workflows.failures import decode, failed_steps
@@ -35,11 +36,25 @@ def dates(
         typer.echo(json.dumps([d.isoformat() for d in days]))
 
 
+class Kind(StrEnum):
+    """The two kinds of endpoint a backfill treats apart (workflows/backfill.py)."""
+
+    PER_DAY = "per-day"
+    SNAPSHOT = "snapshot"
+
+
 def validate(
     run_date: Annotated[str, typer.Option("--run-date", help="Partition date, YYYY-MM-DD.")],
     endpoints: Annotated[
         str | None,
         typer.Option(help="JSON list or comma-separated endpoints (default: the daily set)."),
+    ] = None,
+    only: Annotated[
+        Kind | None,
+        typer.Option(
+            help="Print only the per-day endpoints (games, game_details) or only the snapshots "
+            "(the backfill takes each snapshot once)."
+        ),
     ] = None,
 ) -> None:
     """Check a daily run's inputs before anything is spent: exit 2 on a bad date or endpoint.
@@ -49,7 +64,11 @@ def validate(
     """
     with cli_errors():
         parse_run_date(run_date)
-        typer.echo(json.dumps(endpoint_names(endpoints)))
+        chosen = parse_endpoint_list(endpoints)
+        if only is not None:
+            snapshots = only is Kind.SNAPSHOT
+            chosen = [e for e in chosen if (e.mode is Mode.SNAPSHOT) == snapshots]
+        typer.echo(json.dumps([e.name for e in chosen]))
 
 
 def outcome(
