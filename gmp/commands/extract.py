@@ -183,6 +183,7 @@ def plan(
                         "total_requests": total,
                         "exact": exact,
                         "probe_requests": probes,
+                        "saved_requests": sum(line.saved for line in lines),
                         "lines": [
                             {**line.__dict__, "run_date": line.run_date.isoformat()}
                             for line in lines
@@ -236,6 +237,12 @@ def _print_plan(lines: list[PlanLine], total: int, exact: bool, probes: int) -> 
         f"total: {_bound(lines, 'at most ', 'at least ', 'about ')}{total:,} requests "
         f"(this plan spent {probes} probe request{'s' if probes != 1 else ''})"
     )
+    saved = sum(line.saved for line in lines)
+    if saved:
+        console.print(
+            f"snapshots taken once for the range (a backfill's snapshot covers every day): "
+            f"saving {saved:,} requests"
+        )
 
 
 def _bound(lines: list[PlanLine], upper: str, lower: str, mixed: str) -> str:
