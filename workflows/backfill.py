@@ -6,8 +6,11 @@ today's list again. The per-day fan-out therefore extracts only the per-day endp
 `game_details`: `gmp validate --only per-day`), and the snapshot endpoints (`gmp validate --only
 snapshot`) are extracted once, for the range's last day, with `--covers-from` the first day (the
 manifest's `covers_from`, which `gmp gaps` reads). The warehouse's dims take the latest snapshot,
-so nothing is lost for the other days. When no per-day endpoint is asked for, `days` is skipped
-(its `when`): an empty list would mean the daily set to the daily DAG's `validate`.
+so nothing is lost for the other days. When no per-day endpoint is asked for, `gmp dates` lists
+no day and the `days` fan-out is skipped (an empty withParam, dag.go `expandTask`): an empty
+endpoint list would mean the daily set to the daily DAG's `validate`. (Not a `when` comparing the
+list: govaluate ends a string literal at either quote, parsing.go `isNotQuote`, so a JSON list
+cannot sit inside one.)
 
 Stopping after a failed day (what Argo v4.0.9 does, workflow/controller/operator.go
 `checkParallelism`, counters in node_counters.go): the fan-out over days is its own DAG template,
@@ -71,8 +74,10 @@ with WorkflowTemplate(
             "{{inputs.parameters.start_date}}",
             "--end",
             "{{inputs.parameters.end_date}}",
+            "--endpoints",
+            "{{inputs.parameters.endpoints}}",
         ],
-        inputs=["start_date", "end_date"],
+        inputs=["start_date", "end_date", "endpoints"],
         deadline_s=SHORT_STEP_DEADLINE_S,
         retry_strategy=retry(2, backoff_s=5),
     )
@@ -159,6 +164,7 @@ with WorkflowTemplate(
             arguments={
                 "start_date": "{{inputs.parameters.start_date}}",
                 "end_date": "{{inputs.parameters.end_date}}",
+                "endpoints": "{{inputs.parameters.endpoints}}",
             },
         )
         per_day = Task(
@@ -186,7 +192,6 @@ with WorkflowTemplate(
                 "days": "{{tasks.dates.outputs.result}}",
                 "endpoints": "{{tasks.per-day-endpoints.outputs.result}}",
             },
-            when="'{{tasks.per-day-endpoints.outputs.result}}' != '[]'",
         )
         snapshotted = Task(
             name="snapshots",

@@ -24,6 +24,13 @@ from workflows.failures import decode, failed_steps
 def dates(
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (UTC).")],
     end: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD (UTC), inclusive.")],
+    endpoints: Annotated[
+        str | None,
+        typer.Option(
+            help="The backfill's endpoints: when none is extracted per day (only snapshots, "
+            "taken once), print [] and no day runs."
+        ),
+    ] = None,
 ) -> None:
     """Print the days from START to END (inclusive) as a JSON list: the backfill's fan-out.
 
@@ -33,7 +40,8 @@ def dates(
     with cli_errors():
         days = parse_range(start, end)
         refuse_if_too_long(days)
-        typer.echo(json.dumps([d.isoformat() for d in days]))
+        per_day = any(e.mode is not Mode.SNAPSHOT for e in parse_endpoint_list(endpoints))
+        typer.echo(json.dumps([d.isoformat() for d in days] if per_day else []))
 
 
 class Kind(StrEnum):

@@ -37,6 +37,24 @@ def test_validate_prints_only_the_normalised_endpoint_list(given: str) -> None:
     assert proc.stdout == '["games", "genres"]\n'
 
 
+def test_dates_lists_no_day_for_a_backfill_of_snapshots_only() -> None:
+    # Each snapshot is taken once for the range; no day of the per-day fan-out runs.
+    days = '["2024-05-01", "2024-05-02"]\n'
+    assert gmp("dates", "--start", "2024-05-01", "--end", "2024-05-02").stdout == days
+    assert (
+        gmp(
+            "dates", "--start", "2024-05-01", "--end", "2024-05-02", "--endpoints", "games,tags"
+        ).stdout
+        == days
+    )
+    only = gmp(
+        "dates", "--start", "2024-05-01", "--end", "2024-05-02", "--endpoints", "genres,tags"
+    )
+    assert only.returncode == 0 and only.stdout == "[]\n"
+    bad = gmp("dates", "--start", "2024-05-01", "--end", "2024-05-02", "--endpoints", "gamez")
+    assert bad.returncode == 2 and "unknown endpoint" in bad.stderr
+
+
 @pytest.mark.parametrize(
     ("only", "printed"),
     [

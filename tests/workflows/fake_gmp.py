@@ -1,7 +1,7 @@
 """A stand-in for `gmp` in runner tests: starts in milliseconds, records what it was asked to do.
 
 Every call appends one JSON line (argv, env subset, start/end times) to $FAKE_GMP_LOG.
-Commands: `dates --start A --end B`, `validate ... [--only per-day|snapshot]`,
+Commands: `dates --start A --end B [--endpoints E]`, `validate ... [--only per-day|snapshot]`,
 `extract NAME ...` (prints records),
 `transform ...`, `outcome ...`, `sleep S`, `exit CODE`, `flaky FILE N` (fails N times, then
 succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`, `raw TEXT` (TEXT with
@@ -44,8 +44,14 @@ def main(argv):
         start = dt.date.fromisoformat(argv[argv.index("--start") + 1])
         end = dt.date.fromisoformat(argv[argv.index("--end") + 1])
         days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
-        out = json.dumps(days) if days else ""
         code = 0 if days else 2
+        if "--endpoints" in argv:  # only snapshots: no day runs (gmp dates --endpoints)
+            text = argv[argv.index("--endpoints") + 1].strip()
+            names = json.loads(text) if text.startswith("[") else text.split(",")
+            names = [n.strip() for n in names if n.strip()]
+            if names and all(n in SNAPSHOTS for n in names):
+                days = []
+        out = json.dumps(days) if code == 0 else ""
     elif command == "validate":  # like `gmp validate`: stdout is the endpoint list, as JSON
         code = 2 if "bad" in argv[argv.index("--run-date") + 1] else 0
         text = argv[argv.index("--endpoints") + 1].strip()

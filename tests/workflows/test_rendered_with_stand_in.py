@@ -102,7 +102,9 @@ def test_the_backfill_runs_the_daily_dag_per_day_within_its_parallelism(
     assert result.status == "Succeeded"
     calls = fake_gmp.calls()
     days = [f"2024-05-0{i}" for i in range(1, 6)]
-    assert calls[0]["argv"] == ["dates", "--start", "2024-05-01", "--end", "2024-05-05"]
+    assert calls[0]["argv"] == [
+        "dates", "--start", "2024-05-01", "--end", "2024-05-05", "--endpoints", '["games", "tags"]'
+    ]  # fmt: skip
     daily = [c for c in calls if c["argv"][0] == "validate" and "--only" not in c["argv"]]
     assert sorted(c["argv"][2] for c in daily) == days
     extracts = [c["argv"] for c in calls if c["argv"][0] == "extract"]

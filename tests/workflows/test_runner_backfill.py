@@ -62,8 +62,9 @@ def test_without_template_fail_fast_every_day_still_starts(
 def test_a_backfill_of_snapshots_only_takes_each_once_and_runs_no_day(
     fake_gmp: Fake, rendered: dict[str, Any]
 ) -> None:
-    # An empty per-day list would mean "the daily set" to the daily DAG's validate: the `days`
-    # task's `when` skips it (steps.go shouldExecute), and the snapshots fan out on their own.
+    # An empty per-day list would mean "the daily set" to the daily DAG's validate: `gmp dates`
+    # lists no day, so the day fan-out is skipped (dag.go expandTask: empty withParam), and
+    # the snapshots fan out on their own.
     args = {"start_date": "2024-05-01", "end_date": "2024-05-03", "endpoints": "genres,tags"}
     result = fake_gmp.run(copy.deepcopy(list(rendered.values())), names.BACKFILL_TEMPLATE, args)
     assert result.status == "Succeeded"
@@ -73,5 +74,10 @@ def test_a_backfill_of_snapshots_only_takes_each_once_and_runs_no_day(
         for name in ("genres", "tags")
     ]
     status = {s.name: s.status for s in result.steps}
-    assert status["days"] == "Skipped"
-    assert status["transform"] == "Succeeded"
+    assert status["transform"] == "Succeeded", status
+    assert [(n, s) for n, s in status.items() if n.startswith("days")] == [
+        ("days.day", "Skipped")  # the fan-out over no day
+    ]
+    assert not [
+        c for c in fake_gmp.calls() if c["argv"][0] == "validate" and "--only" not in c["argv"]
+    ]
