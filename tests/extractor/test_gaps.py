@@ -151,7 +151,8 @@ def test_gaps_lists_exactly_the_holes_and_the_backfills_that_fill_them(holed: Gm
     )
     checked = gmp(*args, "--check")
     assert checked.code == 1 and "gmp: error" not in checked.stderr
-    assert CANARY_KEY not in result.stdout + text.stdout + checked.stdout + checked.stderr
+    shown = result.stdout + text.stdout + checked.stdout + checked.stderr
+    assert CANARY_KEY not in shown and gmp.s3.secret_key not in shown
 
     # The printed fills, run as printed (the extract each backfill day runs), close every gap.
     for fill in data["fills"]:
@@ -183,6 +184,11 @@ def test_gaps_refuses_bad_input_in_one_line(gmp: Gmp, args: tuple[str, ...], say
     assert result.code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("gmp: error:") and says in lines[0]
+
+
+def test_gaps_without_a_bucket_is_exit_2_in_one_line(gmp: Gmp) -> None:
+    result = gmp("gaps", "--start", "2024-05-01", "--end", "2024-05-02", LAKE_BUCKET="")
+    assert result.code == 2 and result.stderr.startswith("gmp: error: LAKE_BUCKET is not set")
 
 
 def test_covers_from_is_for_snapshots_and_not_after_the_run_date(gmp: Gmp) -> None:
