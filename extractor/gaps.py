@@ -10,9 +10,10 @@ What counts as covered, per endpoint mode (gmp/endpoints.py):
   for the days it was taken for: its own run_date, and, for the one a backfill takes on its last
   day, every day from its manifest's `covers_from` to that last day.
 
-Cost of reading the lake: one paginated LIST per endpoint from the range's first day (1 request
-per 1,000 keys: pages and manifests alike), then one GET per committed manifest found (its
-`complete`, `covers_from`), a few at a time. Ten years of the six daily endpoints is about 22,000
+Cost of reading the lake (extractor/gaps_lake.py): one paginated LIST per endpoint over the range
+(for a snapshot, 365 days further: one backfill's reach), 1 request per 1,000 keys, pages and
+manifests alike; then one GET per committed manifest found (its `complete`, `covers_from`), a few
+at a time. Ten years of the six daily endpoints is about 22,000
 small GETs: well under a minute and about a cent on S3; a 30-day check is ~180.
 """
 

@@ -122,9 +122,16 @@ def _covers_from(target: Endpoint, day: dt.date, text: str | None) -> dt.date | 
         raise UsageError(
             f"--covers-from applies to snapshot endpoints; {target.name} is {target.mode.value}"
         )
+    from workflows.names import MAX_WORKFLOW_DAYS
+
     first = parse_run_date(text, what="--covers-from date")
     if first > day:
         raise UsageError(f"--covers-from date {first} is after the run date {day}")
+    if (day - first).days + 1 > MAX_WORKFLOW_DAYS:  # what one backfill workflow covers
+        raise UsageError(
+            f"--covers-from date {first} is more than {MAX_WORKFLOW_DAYS} days before the run "
+            f"date {day}: a snapshot stands for at most one backfill workflow's range"
+        )
     return first
 
 

@@ -48,7 +48,12 @@ def gaps(
         lake = Lake(lake_settings(), max_connections=READERS + 2)
         lake.check()
         found = [
-            find_gaps(t, days, committed_partitions(lake, t, days[0], days[-1])) for t in targets
+            find_gaps(
+                t,
+                days,
+                committed_partitions(lake, t, days[0], days[-1], span_days=names.MAX_WORKFLOW_DAYS),
+            )
+            for t in targets
         ]
         todo = fills(found)
         for fill in todo:

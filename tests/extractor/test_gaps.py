@@ -196,4 +196,8 @@ def test_covers_from_is_for_snapshots_and_not_after_the_run_date(gmp: Gmp) -> No
     assert wrong.code == 2 and "snapshot endpoints" in wrong.stderr
     late = gmp("extract", "genres", "--run-date", "2024-05-02", "--covers-from", "2024-05-03")
     assert late.code == 2 and "after the run date" in late.stderr
+    # one backfill workflow covers at most 366 days: so does its snapshot (gmp gaps looks no
+    # further ahead than that)
+    wide = gmp("extract", "genres", "--run-date", "2024-05-02", "--covers-from", "2023-05-01")
+    assert wide.code == 2 and "more than 366 days" in wide.stderr
     assert gmp.list_keys("genres/") == []
