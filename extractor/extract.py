@@ -90,8 +90,12 @@ class Extraction:
         max_pages: int | None = None,
         on_page: Callable[[int, int], None] | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        covers_from: dt.date | None = None,
     ) -> None:
         self.endpoint, self.run_date = endpoint, run_date
+        # A backfill's one snapshot, taken on its last day, stands for the days from this one
+        # (the manifest's `covers_from`, read by `gmp gaps`); None for a daily run.
+        self._covers_from = covers_from
         self._client, self._secret = client, secret
         self._concurrency, self._page_cap = concurrency, page_cap
         self._max_pages = max_pages if max_pages is not None else endpoint.max_pages
@@ -252,4 +256,4 @@ class Extraction:
             "started_at": started,
             "finished_at": now(),
             "extractor_version": __version__,
-        }
+        } | ({"covers_from": self._covers_from.isoformat()} if self._covers_from else {})

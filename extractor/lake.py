@@ -132,9 +132,11 @@ class Lake:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def listing(self, prefix: str) -> Iterator[Stored]:
+    def listing(self, prefix: str, *, start_after: str = "") -> Iterator[Stored]:
+        """Every object under prefix in key order (after `start_after`, when given)."""
         paginator = self._s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+        extra = {"StartAfter": start_after} if start_after else {}
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, **extra):
             for item in page.get("Contents", []):
                 yield Stored(item["Key"], int(item["Size"]), str(item.get("ETag", "")))
 

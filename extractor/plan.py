@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extractor.backlog import SOURCE
 from extractor.client import RawgClient
@@ -23,6 +23,7 @@ class PlanLine:
     note: str = ""
     reachable: bool = True  # False: the extractor refuses the day (exit 5), spending `requests`
     upper_bound: bool = False  # not exact: `requests` is at most (True) or at least (False)
+    saved: int = 0  # requests a snapshot taken once spares over one per day (a range)
 
 
 def plan_partition(
@@ -75,6 +76,19 @@ def cost_of(endpoint: Endpoint, run_date: dt.date, count: int, *, page_cap: int)
     return PlanLine(endpoint.name, run_date, count, pages, True)
 
 
+def snapshot_once(line: PlanLine, days: int) -> PlanLine:
+    """A snapshot's line for a range of `days`: taken once, on the last day."""
+    if days == 1:
+        return line
+    saved = line.requests * (days - 1)
+    once = (
+        f"taken once for the {days} days: {line.requests:,} requests instead of "
+        f"{line.requests * days:,}"
+    )
+    note = f"{line.note}; {once}" if line.note else once
+    return replace(line, note=note, saved=saved)
+
+
 def plan_run(
     endpoints: list[Endpoint],
     days: list[dt.date],
@@ -84,13 +98,18 @@ def plan_run(
     lake: Lake | None = None,
     details_cap: int = 0,
 ) -> list[PlanLine]:
-    """Every (endpoint, day) of a run. Snapshots look the same every day: probed once. Detail
-    endpoints reuse the `games` lines' counts (one probe a day when `games` is not planned)."""
+    """Every (endpoint, day) of a run. Snapshots: one line, for the last day, as a backfill
+    takes each snapshot once for its whole range (workflows/backfill.py), with what that saves
+    over a snapshot per day. Detail endpoints reuse the `games` lines' counts (one probe a day
+    when `games` is not planned)."""
     lines: list[PlanLine] = []
     for endpoint in endpoints:
         if endpoint.mode is Mode.SNAPSHOT:
-            first = plan_partition(endpoint, days[0], client, page_cap=page_cap)
-            lines += [cost_of(endpoint, d, first.count, page_cap=page_cap) for d in days]
+            lines.append(
+                snapshot_once(
+                    plan_partition(endpoint, days[-1], client, page_cap=page_cap), len(days)
+                )
+            )
         elif endpoint.mode is Mode.INCREMENTAL:
             lines += [plan_partition(endpoint, d, client, page_cap=page_cap) for d in days]
 

@@ -1,4 +1,16 @@
-"""WorkflowTemplate `game-market-backfill`: list the days, run the daily DAG for each, build.
+"""WorkflowTemplate `game-market-backfill`: list the days, run the daily DAG for each, take each
+snapshot once, build.
+
+Snapshots once: RAWG keeps no history of its taxonomies, so a snapshot taken for a past day is
+today's list again. The per-day fan-out therefore extracts only the per-day endpoints (`games`,
+`game_details`: `gmp validate --only per-day`), and the snapshot endpoints (`gmp validate --only
+snapshot`) are extracted once, for the range's last day, with `--covers-from` the first day (the
+manifest's `covers_from`, which `gmp gaps` reads). The warehouse's dims take the latest snapshot,
+so nothing is lost for the other days. When no per-day endpoint is asked for, `gmp dates` lists
+no day and the `days` fan-out is skipped (an empty withParam, dag.go `expandTask`): an empty
+endpoint list would mean the daily set to the daily DAG's `validate`. (Not a `when` comparing the
+list: govaluate ends a string literal at either quote, parsing.go `isNotQuote`, so a JSON list
+cannot sit inside one.)
 
 Stopping after a failed day (what Argo v4.0.9 does, workflow/controller/operator.go
 `checkParallelism`, counters in node_counters.go): the fan-out over days is its own DAG template,
@@ -28,6 +40,7 @@ from workflows.daily import DEFAULT_ENDPOINTS_JSON
 from workflows.templates import (
     BACKFILL_DEADLINE_S,
     SHORT_STEP_DEADLINE_S,
+    extract_container,
     gmp_container,
     outcome_container,
     retry,
@@ -61,10 +74,40 @@ with WorkflowTemplate(
             "{{inputs.parameters.start_date}}",
             "--end",
             "{{inputs.parameters.end_date}}",
+            "--endpoints",
+            "{{inputs.parameters.endpoints}}",
         ],
-        inputs=["start_date", "end_date"],
+        inputs=["start_date", "end_date", "endpoints"],
         deadline_s=SHORT_STEP_DEADLINE_S,
         retry_strategy=retry(2, backoff_s=5),
+    )
+    # The endpoints of one kind, checked and normalised (a JSON list, the fan-outs' withParam).
+    split = gmp_container(
+        "split-endpoints",
+        args=[
+            "validate",
+            "--run-date",
+            "{{inputs.parameters.end_date}}",
+            "--endpoints",
+            "{{inputs.parameters.endpoints}}",
+            "--only",
+            "{{inputs.parameters.only}}",
+        ],
+        inputs=["end_date", "endpoints", "only"],
+        deadline_s=SHORT_STEP_DEADLINE_S,
+        retry_strategy=retry(2, backoff_s=5),
+    )
+    snapshot = extract_container(
+        "extract-snapshot",
+        args=[
+            "extract",
+            "{{inputs.parameters.endpoint}}",
+            "--run-date",
+            "{{inputs.parameters.run_date}}",
+            "--covers-from",
+            "{{inputs.parameters.covers_from}}",
+        ],
+        inputs=["endpoint", "run_date", "covers_from"],
     )
     # One dbt build for the whole range once every day is in the lake: per-day builds would queue
     # on the warehouse mutex and re-parse the project once per day.
@@ -121,6 +164,25 @@ with WorkflowTemplate(
             arguments={
                 "start_date": "{{inputs.parameters.start_date}}",
                 "end_date": "{{inputs.parameters.end_date}}",
+                "endpoints": "{{inputs.parameters.endpoints}}",
+            },
+        )
+        per_day = Task(
+            name="per-day-endpoints",
+            template=split,
+            arguments={
+                "end_date": "{{inputs.parameters.end_date}}",
+                "endpoints": "{{inputs.parameters.endpoints}}",
+                "only": "per-day",
+            },
+        )
+        snapshot_list = Task(
+            name="snapshot-endpoints",
+            template=split,
+            arguments={
+                "end_date": "{{inputs.parameters.end_date}}",
+                "endpoints": "{{inputs.parameters.endpoints}}",
+                "only": "snapshot",
             },
         )
         ran = Task(
@@ -128,8 +190,18 @@ with WorkflowTemplate(
             template=days,
             arguments={
                 "days": "{{tasks.dates.outputs.result}}",
-                "endpoints": "{{inputs.parameters.endpoints}}",
+                "endpoints": "{{tasks.per-day-endpoints.outputs.result}}",
             },
+        )
+        snapshotted = Task(
+            name="snapshots",
+            template=snapshot,
+            arguments={
+                "endpoint": "{{item}}",
+                "run_date": "{{inputs.parameters.end_date}}",
+                "covers_from": "{{inputs.parameters.start_date}}",
+            },
+            with_param="{{tasks.snapshot-endpoints.outputs.result}}",
         )
         built = Task(
             name="transform",
@@ -139,5 +211,8 @@ with WorkflowTemplate(
                 "end_date": "{{inputs.parameters.end_date}}",
             },
         )
-        listed >> ran
+        listed >> [per_day, snapshot_list]
+        per_day >> ran
+        snapshot_list >> snapshotted
         ran >> built
+        snapshotted >> built

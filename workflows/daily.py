@@ -13,7 +13,7 @@ from workflows.templates import (
     DAILY_DEADLINE_S,
     SHORT_STEP_DEADLINE_S,
     TMP_MOUNT,
-    extract_locks,
+    extract_container,
     gmp_container,
     outcome_container,
     retry,
@@ -48,18 +48,10 @@ with WorkflowTemplate(
         deadline_s=SHORT_STEP_DEADLINE_S,
         retry_strategy=retry(2, backoff_s=5),
     )
-    extract = gmp_container(
+    extract = extract_container(
         "extract",
         args=["extract", "{{inputs.parameters.endpoint}}", "--run-date", RUN_DATE],
         inputs=["endpoint", "run_date"],
-        secrets=names.EXTRACT_SECRETS,
-        cpu=("250m", "1"),
-        memory=("256Mi", "512Mi"),
-        deadline_s=3600,
-        # The extractor retries each request itself; these retries cover a pod that died, and
-        # exit 4 (still rate-limited after the extractor's own budget) a few minutes later.
-        retry_strategy=retry(3, backoff_s=15, factor=4),
-        synchronization=extract_locks(),
     )
     transform = transform_container(
         "transform",

@@ -187,6 +187,23 @@ def gmp_container(
     )
 
 
+def extract_container(name: str, *, args: list[str], inputs: list[str]) -> Container:
+    """`gmp extract ...` of one partition: RAWG's semaphore, the partition's mutex, retries."""
+    return gmp_container(
+        name,
+        args=args,
+        inputs=inputs,
+        secrets=names.EXTRACT_SECRETS,
+        cpu=("250m", "1"),
+        memory=("256Mi", "512Mi"),
+        deadline_s=3600,
+        # The extractor retries each request itself; these retries cover a pod that died, and
+        # exit 4 (still rate-limited after the extractor's own budget) a few minutes later.
+        retry_strategy=retry(3, backoff_s=15, factor=4),
+        synchronization=extract_locks(),
+    )
+
+
 def transform_container(
     name: str, *, args: list[str], inputs: list[str], deadline_s: int
 ) -> Container:

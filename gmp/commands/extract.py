@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -40,6 +41,14 @@ def extract(
     max_pages: Annotated[
         int | None, typer.Option(help="Take at most this many pages (snapshots).", min=1)
     ] = None,
+    covers_from: Annotated[
+        str | None,
+        typer.Option(
+            "--covers-from",
+            help="Snapshots: the first day this snapshot stands for (a backfill takes each "
+            "snapshot once, on its last day); recorded in the manifest.",
+        ),
+    ] = None,
     verbose: Verbose = False,
 ) -> None:
     """Extract one endpoint's partition for RUN_DATE into the lake (what an extractor pod runs)."""
@@ -55,6 +64,7 @@ def extract(
         setup_logs(verbose)
         target = get_endpoint(endpoint)
         day = parse_run_date(run_date)
+        covers = _covers_from(target, day, covers_from)
         rawg = rawg_settings()
         lake_config = lake_settings()
         lake = Lake(lake_config, max_connections=rawg.concurrency + 4)
@@ -79,6 +89,7 @@ def extract(
                     target, day, client=client, lake=lake, secret=secret,
                     concurrency=rawg.concurrency, page_cap=rawg.page_cap, max_pages=max_pages,
                     on_page=on_page, lease_seconds=lake_config.lease_seconds,
+                    covers_from=covers,
                 ).run()  # fmt: skip
         summary = {
             "endpoint": result.endpoint,
@@ -101,6 +112,27 @@ def extract(
             extra={**context, **summary},
         )
         typer.echo(json.dumps(summary))
+
+
+def _covers_from(target: Endpoint, day: dt.date, text: str | None) -> dt.date | None:
+    """--covers-from: a snapshot endpoint's past day, not after the run date (exit 2 otherwise)."""
+    if text is None:
+        return None
+    if target.mode is not Mode.SNAPSHOT:
+        raise UsageError(
+            f"--covers-from applies to snapshot endpoints; {target.name} is {target.mode.value}"
+        )
+    from workflows.names import MAX_WORKFLOW_DAYS
+
+    first = parse_run_date(text, what="--covers-from date")
+    if first > day:
+        raise UsageError(f"--covers-from date {first} is after the run date {day}")
+    if (day - first).days + 1 > MAX_WORKFLOW_DAYS:  # what one backfill workflow covers
+        raise UsageError(
+            f"--covers-from date {first} is more than {MAX_WORKFLOW_DAYS} days before the run "
+            f"date {day}: a snapshot stands for at most one backfill workflow's range"
+        )
+    return first
 
 
 @contextmanager
@@ -158,6 +190,7 @@ def plan(
                         "total_requests": total,
                         "exact": exact,
                         "probe_requests": probes,
+                        "saved_requests": sum(line.saved for line in lines),
                         "lines": [
                             {**line.__dict__, "run_date": line.run_date.isoformat()}
                             for line in lines
@@ -211,6 +244,12 @@ def _print_plan(lines: list[PlanLine], total: int, exact: bool, probes: int) -> 
         f"total: {_bound(lines, 'at most ', 'at least ', 'about ')}{total:,} requests "
         f"(this plan spent {probes} probe request{'s' if probes != 1 else ''})"
     )
+    saved = sum(line.saved for line in lines)
+    if saved:
+        console.print(
+            f"snapshots taken once for the range (a backfill's snapshot covers every day): "
+            f"saving {saved:,} requests"
+        )
 
 
 def _bound(lines: list[PlanLine], upper: str, lower: str, mixed: str) -> str:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
 from gmp.boundary import cli_errors, known_secrets
 from gmp.dates import parse_range, parse_run_date
-from gmp.endpoints import endpoint_names
+from gmp.endpoints import Mode, parse_endpoint_list
 from gmp.errors import UsageError
 from workflows.chunks import refuse_if_too_long
 from workflows.failures import decode, failed_steps
@@ -24,6 +25,13 @@ from workflows.failures import decode, failed_steps
 def dates(
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (UTC).")],
     end: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD (UTC), inclusive.")],
+    endpoints: Annotated[
+        str | None,
+        typer.Option(
+            help="The backfill's endpoints: when none is extracted per day (only snapshots, "
+            "taken once), print [] and no day runs."
+        ),
+    ] = None,
 ) -> None:
     """Print the days from START to END (inclusive) as a JSON list: the backfill's fan-out.
 
@@ -33,7 +41,15 @@ def dates(
     with cli_errors():
         days = parse_range(start, end)
         refuse_if_too_long(days)
-        typer.echo(json.dumps([d.isoformat() for d in days]))
+        per_day = any(e.mode is not Mode.SNAPSHOT for e in parse_endpoint_list(endpoints))
+        typer.echo(json.dumps([d.isoformat() for d in days] if per_day else []))
+
+
+class Kind(StrEnum):
+    """The two kinds of endpoint a backfill treats apart (workflows/backfill.py)."""
+
+    PER_DAY = "per-day"
+    SNAPSHOT = "snapshot"
 
 
 def validate(
@@ -41,6 +57,13 @@ def validate(
     endpoints: Annotated[
         str | None,
         typer.Option(help="JSON list or comma-separated endpoints (default: the daily set)."),
+    ] = None,
+    only: Annotated[
+        Kind | None,
+        typer.Option(
+            help="Print only the per-day endpoints (games, game_details) or only the snapshots "
+            "(the backfill takes each snapshot once)."
+        ),
     ] = None,
 ) -> None:
     """Check a daily run's inputs before anything is spent: exit 2 on a bad date or endpoint.
@@ -50,7 +73,11 @@ def validate(
     """
     with cli_errors():
         parse_run_date(run_date)
-        typer.echo(json.dumps(endpoint_names(endpoints)))
+        chosen = parse_endpoint_list(endpoints)
+        if only is not None:
+            snapshots = only is Kind.SNAPSHOT
+            chosen = [e for e in chosen if (e.mode is Mode.SNAPSHOT) == snapshots]
+        typer.echo(json.dumps([e.name for e in chosen]))
 
 
 def outcome(

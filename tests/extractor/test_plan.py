@@ -33,6 +33,19 @@ def test_plan_for_a_range_probes_games_per_day_and_snapshots_once(gmp: Gmp, stan
     assert len(games) == 5 and all(line["requests"] == 3 for line in games)
     details = [line for line in plan["lines"] if line["endpoint"] == "game_details"]
     assert [line["requests"] for line in details] == [95] * 5  # every game, under the cap
+    # A backfill takes each snapshot once, on the last day: one line each, and the saving.
+    snapshots = [line for line in plan["lines"] if line["endpoint"] in ("genres", "tags")]
+    assert [(s["endpoint"], s["run_date"]) for s in snapshots] == [
+        ("genres", "2024-05-05"),
+        ("tags", "2024-05-05"),
+    ]
+    for line in snapshots:
+        assert line["saved"] == 4 * line["requests"] > 0
+        assert f"instead of {5 * line['requests']}" in line["note"]
+    assert plan["saved_requests"] == sum(line["saved"] for line in plan["lines"]) > 0
+    assert plan["total_requests"] == sum(line["requests"] for line in plan["lines"])
+    text = gmp("plan", "--start", "2024-05-01", "--end", "2024-05-05")
+    assert f"saving {plan['saved_requests']:,} requests" in text.stdout
 
 
 def test_plan_over_the_page_cap_probes_the_windows_and_is_exact(gmp: Gmp, standin_factory) -> None:

@@ -1,7 +1,8 @@
 """A stand-in for `gmp` in runner tests: starts in milliseconds, records what it was asked to do.
 
 Every call appends one JSON line (argv, start/end times, code, GMP_ALERT_WEBHOOK) to $FAKE_GMP_LOG.
-Commands: `dates --start A --end B`, `validate ...`, `extract NAME ...` (prints records),
+Commands: `dates --start A --end B [--endpoints E]`, `validate ... [--only per-day|snapshot]`,
+`extract NAME ...` (prints records),
 `transform ...`, `outcome ...`, `sleep S`, `exit CODE`, `flaky FILE N` (fails N times, then
 succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`, `raw TEXT` (TEXT with
 backslash escapes, no newline added), `big N` (N bytes then "TAIL\n"), `biglist N` (a JSON list
@@ -18,6 +19,9 @@ import json
 import os
 import sys
 import time
+
+# The snapshot endpoints (gmp/endpoints.py Mode.SNAPSHOT); this fake imports nothing of gmp.
+SNAPSHOTS = {"genres", "platforms", "stores", "tags", "publishers", "developers", "creators"}
 
 
 def _count_call(path):
@@ -40,16 +44,27 @@ def main(argv):
         start = dt.date.fromisoformat(argv[argv.index("--start") + 1])
         end = dt.date.fromisoformat(argv[argv.index("--end") + 1])
         days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
-        out = json.dumps(days) if days else ""
         code = 0 if days else 2
+        if "--endpoints" in argv:  # only snapshots: no day runs (gmp dates --endpoints)
+            text = argv[argv.index("--endpoints") + 1].strip()
+            names = json.loads(text) if text.startswith("[") else text.split(",")
+            names = [n.strip() for n in names if n.strip()]
+            if names and all(n in SNAPSHOTS for n in names):
+                days = []
+        out = json.dumps(days) if code == 0 else ""
     elif command == "validate":  # like `gmp validate`: stdout is the endpoint list, as JSON
         code = 2 if "bad" in argv[argv.index("--run-date") + 1] else 0
         text = argv[argv.index("--endpoints") + 1].strip()
         names = json.loads(text) if text.startswith("[") else text.split(",")
-        out = json.dumps([n.strip() for n in names if n.strip()]) if code == 0 else ""
+        names = [n.strip() for n in names if n.strip()]
+        if "--only" in argv:  # per-day | snapshot, as gmp.endpoints.REGISTRY's modes
+            snapshots = argv[argv.index("--only") + 1] == "snapshot"
+            names = [n for n in names if (n in SNAPSHOTS) == snapshots]
+        out = json.dumps(names) if code == 0 else ""
     elif command == "extract":
         code = 1 if os.environ.get("FAKE_FAIL_EXTRACT") == argv[1] else 0
-        if os.environ.get("FAKE_FAIL_DAY") in argv:  # that day's extracts: exit 4 (quota)
+        day = argv[argv.index("--run-date") + 1] if "--run-date" in argv else None
+        if day and os.environ.get("FAKE_FAIL_DAY") == day:  # that day's extracts: exit 4 (quota)
             code = 4
         if not code:
             time.sleep(float(os.environ.get("FAKE_PASS_SLEEP", "0")))

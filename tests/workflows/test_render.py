@@ -296,13 +296,38 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
         == f"game-market-pipeline/dbt:{names.VERSION}"
     )
     assert backfill["metadata"]["name"] == "game-market-backfill"
-    dates, days, transform = _template(backfill, "backfill")["dag"]["tasks"]
+    dates, per_day, snapshot_list, days, snapshots, transform = _template(backfill, "backfill")[
+        "dag"
+    ]["tasks"]
     assert dates["template"] == "dates"
-    assert (days["template"], days["depends"]) == ("days", "dates")
+    for split, only in ((per_day, "per-day"), (snapshot_list, "snapshot")):
+        assert (split["template"], split["depends"]) == ("split-endpoints", "dates")
+        assert {"name": "only", "value": only} in split["arguments"]["parameters"]
+    assert (days["template"], days["depends"]) == ("days", "per-day-endpoints")
     assert {"name": "days", "value": "{{tasks.dates.outputs.result}}"} in days["arguments"][
         "parameters"
     ]
-    assert (transform["template"], transform["depends"]) == ("transform-range", "days")
+    assert "when" not in days  # `dates` lists no day when only snapshots are asked for
+    assert {"name": "endpoints", "value": "{{inputs.parameters.endpoints}}"} in dates["arguments"][
+        "parameters"
+    ]
+    # Each snapshot once, on the range's last day, standing for the whole range (covers_from).
+    assert (snapshots["template"], snapshots["depends"]) == (
+        "extract-snapshot",
+        "snapshot-endpoints",
+    )
+    assert snapshots["withParam"] == "{{tasks.snapshot-endpoints.outputs.result}}"
+    assert {"name": "run_date", "value": "{{inputs.parameters.end_date}}"} in snapshots[
+        "arguments"
+    ]["parameters"]
+    assert {"name": "covers_from", "value": "{{inputs.parameters.start_date}}"} in snapshots[
+        "arguments"
+    ]["parameters"]
+    assert (
+        _template(backfill, "extract-snapshot")["synchronization"]
+        == _template(daily, "extract")["synchronization"]
+    )
+    assert (transform["template"], transform["depends"]) == ("transform-range", "days && snapshots")
     fan_out = _template(backfill, "days")
     assert isinstance(fan_out["parallelism"], int)
     (day,) = fan_out["dag"]["tasks"]

@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from devstack.standin import StandinServer
 from devstack.standin_faults import Fault
 from extractor.layout import report_key
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp, Result
-from warehouse.headline import headline
+from warehouse.headline import headline, mart
 
 DAILY_SET = ["games", "game_details", "genres", "platforms", "stores", "tags"]
 DETAILS = "extract-details(1:game_details)"  # the second fan-out (workflows/daily.py)
@@ -80,7 +81,7 @@ def test_gmp_run_lands_every_endpoint_and_builds_the_marts(
     assert CANARY_KEY not in result.stdout + result.stderr
 
 
-def test_gmp_backfill_five_days_two_at_a_time(run: Gmp) -> None:
+def test_gmp_backfill_five_days_two_at_a_time(run: Gmp, standin: StandinServer) -> None:
     result = run(
         "backfill", "--start", "2024-05-01", "--end", "2024-05-05", "--parallelism", "2",
         "--json", "--logs", run.env["GMP_TEST_LOGS"], timeout=900,
@@ -97,6 +98,28 @@ def test_gmp_backfill_five_days_two_at_a_time(run: Gmp) -> None:
     found = headline(Path(run.env["DUCKDB_PATH"]))
     assert found["run_dates"] == days
     assert found["dim_games"] > 0
+    # Each snapshot once, on the last day, standing for the whole range; RAWG asked once.
+    for endpoint in ("genres", "platforms", "stores", "tags"):
+        manifests = [k for k in run.list_keys(f"{endpoint}/") if k.endswith("_manifest.json")]
+        assert manifests == [f"{run.prefix}/{endpoint}/run_date=2024-05-05/_manifest.json"]
+        manifest = run.manifest(endpoint, "2024-05-05")
+        assert manifest["covers_from"] == "2024-05-01"  # type: ignore[index]
+        asked = [r for r in standin.requests if r.path == f"/{endpoint}"]
+        assert len(asked) == manifest["page_count"]  # type: ignore[index]
+    assert "covers_from" not in run.manifest("games", "2024-05-03")  # type: ignore[operator]
+    # The warehouse holds the taxonomy for the range: every genre of the one snapshot.
+    genre_ids = {g["id"] for page in run.pages("genres", "2024-05-05") for g in page["results"]}
+    con = duckdb.connect(run.env["DUCKDB_PATH"], read_only=True)
+    try:
+        rows = con.execute(f"select genre_id from {mart(con, 'dim_genres')}").fetchall()
+        dim = {row[0] for row in rows}
+    finally:
+        con.close()
+    assert genre_ids and genre_ids <= dim
+    # Nothing left for `gmp gaps` to find in the backfilled range.
+    checked = run("gaps", "--start", "2024-05-01", "--end", "2024-05-05", "--check")
+    assert checked.code == 0, checked.stdout + checked.stderr
+    assert "no gaps" in checked.stdout
 
 
 def test_an_extractor_that_keeps_failing_is_retried_then_the_run_fails_without_transforming(
