@@ -32,21 +32,37 @@ _TYPES: dict[type, str] = {
 }
 
 
-def _walk(value: Any, path: str, seen: dict[str, set[str]]) -> None:
-    kind = _TYPES.get(type(value), "string")
-    types = seen.get(path)
-    if types is None:
-        seen[path] = {kind}
-    else:
-        types.add(kind)
-    if kind == "object":
-        prefix = path + "."
-        for key, child in value.items():
-            _walk(child, prefix + ("*" if key.isdigit() else key), seen)
-    elif kind == "array":
-        inner = path + "[]"
-        for child in value:
-            _walk(child, inner, seen)
+def _walk_object(obj: dict[str, Any], prefix: str, seen: dict[str, set[str]]) -> None:
+    """The values of one object, under `prefix` ("" at the top, else "path.")."""
+    types = _TYPES
+    for key, value in obj.items():
+        path = prefix + ("*" if key.isdigit() else key)
+        kind = types.get(type(value), "string")
+        known = seen.get(path)
+        if known is None:
+            seen[path] = {kind}
+        elif kind not in known:
+            known.add(kind)
+        if kind == "object":
+            _walk_object(value, path + ".", seen)
+        elif kind == "array" and value:
+            _walk_array(value, path + "[]", seen)
+
+
+def _walk_array(values: list[Any], path: str, seen: dict[str, set[str]]) -> None:
+    """The elements of one non-empty array, all at `path` ("….[]")."""
+    types = _TYPES
+    known = seen.get(path)
+    if known is None:
+        seen[path] = known = set()
+    for value in values:
+        kind = types.get(type(value), "string")
+        if kind not in known:
+            known.add(kind)
+        if kind == "object":
+            _walk_object(value, path + ".", seen)
+        elif kind == "array" and value:
+            _walk_array(value, path + "[]", seen)
 
 
 def item_paths(items: list[Any]) -> dict[str, set[str]]:
@@ -54,8 +70,7 @@ def item_paths(items: list[Any]) -> dict[str, set[str]]:
     seen: dict[str, set[str]] = {}
     for item in items:
         if isinstance(item, dict):
-            for key, value in item.items():
-                _walk(value, "*" if key.isdigit() else key, seen)
+            _walk_object(item, "", seen)
     return seen
 
 
