@@ -251,3 +251,15 @@ def summary_line(results: list[EndpointDrift]) -> str:
 def removed_paths(results: list[EndpointDrift]) -> list[str]:
     """Removed paths, endpoint-qualified: `games.metacritic`."""
     return [f"{r.endpoint}.{path}" for r in results for path in r.removed]
+
+
+def day_drift_fields(run_date: dt.date) -> dict[str, Any]:
+    """What the daily run's outcome record carries: `drift` and `drift_removed`, over the daily
+    endpoints, from the lake the settings name."""
+    from gmp.context import lake_settings
+    from gmp.endpoints import DEFAULT_ENDPOINTS
+
+    lake = Lake(lake_settings())
+    lake.check()
+    results = drift(lake, run_date, list(DEFAULT_ENDPOINTS))
+    return {"drift": summary_line(results), "drift_removed": removed_paths(results)}

@@ -76,6 +76,8 @@ TRANSFORM_SECRETS: dict[str, bool] = {
     "AWS_SECRET_ACCESS_KEY": True,
     "DBT_ENV_SECRET_SNOWFLAKE_PASSWORD": True,
 }
+# The daily run's exit handler reads the lake for the drift summary (`gmp outcome`).
+LAKE_SECRETS: dict[str, bool] = {"AWS_ACCESS_KEY_ID": True, "AWS_SECRET_ACCESS_KEY": True}
 SECRET_KEYS = tuple(dict.fromkeys([*EXTRACT_SECRETS, *TRANSFORM_SECRETS]))
 
 # Exit codes a retry cannot fix (CLI contract): bad input, a refused key, a refusal before spending.

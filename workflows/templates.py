@@ -207,8 +207,13 @@ def transform_container(
     )
 
 
-def outcome_container(detail_args: list[str], inputs: list[str] | None = None) -> Container:
-    """The onExit handler: one clear line (JSON in the pod log) with the workflow's outcome."""
+def outcome_container(
+    detail_args: list[str],
+    inputs: list[str] | None = None,
+    secrets: dict[str, bool] | None = None,
+) -> Container:
+    """The onExit handler: one clear line (JSON in the pod log) with the workflow's outcome.
+    `secrets`: the keys it reads beyond the ConfigMap (the lake's, for the drift summary)."""
     return gmp_container(
         "exit-handler",
         args=[
@@ -222,6 +227,7 @@ def outcome_container(detail_args: list[str], inputs: list[str] | None = None) -
             *detail_args,
         ],
         inputs=inputs or [],
+        secrets=secrets,
         deadline_s=SHORT_STEP_DEADLINE_S,
         retry_strategy=retry(2, backoff_s=5),
     )
