@@ -164,3 +164,29 @@ def test_bad_input_is_exit_2_in_one_line(gmp: Gmp, args: list[str], says: str) -
     assert result.code == 2
     assert result.stderr.startswith("gmp: error:") and says in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def outcome_record(gmp: Gmp, *env: tuple[str, str]) -> dict:  # type: ignore[type-arg]
+    args = ("outcome", "--workflow", "game-market-daily-x", "--status", "Succeeded")
+    result = gmp(*args, "--drift-run-date", DAY2, **dict(env))
+    assert result.code == 0, result.stderr
+    return result.json()
+
+
+def test_the_outcome_record_carries_the_days_drift(two_days: Gmp) -> None:
+    record = outcome_record(two_days)
+    assert record["drift"].startswith("drift: games -1 field (metacritic, read by models)")
+    assert record["drift_removed"] == ["games.metacritic"]
+    assert record["status"] == "Succeeded"
+
+
+def test_the_outcome_never_fails_because_of_drift(gmp: Gmp) -> None:
+    closed = ("S3_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
+    record = outcome_record(gmp, closed)
+    assert record["drift"].startswith("drift: unknown (cannot reach the S3 endpoint")
+    assert record["drift_removed"] == []
+    record = outcome_record(gmp, ("LAKE_BUCKET", ""))
+    assert record["drift"].startswith("drift: unknown (LAKE_BUCKET is not set")
+    secret = gmp.env["AWS_SECRET_ACCESS_KEY"]
+    record = outcome_record(gmp, ("AWS_ACCESS_KEY_ID", "nobody"))
+    assert record["drift"].startswith("drift: unknown (") and secret not in json.dumps(record)
