@@ -81,6 +81,8 @@ def _print_table(results: list[EndpointDrift], line: str) -> None:
             "\n".join(changes) or "-",
         )
     console = Console(soft_wrap=True)
+    if not console.is_terminal:  # a pipe or a log: whole paths on one line, never folded
+        console = Console(soft_wrap=True, width=200)
     console.print(table)
     console.print(line, markup=False, highlight=False)
 

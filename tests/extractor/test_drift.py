@@ -128,8 +128,8 @@ def test_drift_names_the_removed_and_retyped_fields(two_days: Gmp) -> None:
     )
     table = gmp("drift", "--run-date", DAY2, "--endpoint", "games")
     assert table.code == 0
-    for word in ("metacritic", "read by models", "playtime", DAY1):
-        assert word in table.stdout
+    for words in ("metacritic (read by models)", "playtime: number → string", DAY1):
+        assert words in table.stdout
     assert table.stdout.strip().splitlines()[-1] == found["summary"]
     assert CANARY_KEY not in table.stdout + table.stderr
 
