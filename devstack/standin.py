@@ -10,14 +10,18 @@ import socket
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import date
 from types import TracebackType
 
 from devstack.catalogue import Catalogue, CatalogueConfig
+from devstack.standin_drift import PayloadDrift
 from devstack.standin_faults import FAULT_KINDS, Fault, FaultKind, RecordedRequest
 from devstack.standin_http import HttpServer
 from devstack.standin_pages import RawgApi
 
-__all__ = ["FAULT_KINDS", "Fault", "FaultKind", "RecordedRequest", "StandinServer", "main"]
+__all__ = [
+    "FAULT_KINDS", "Fault", "FaultKind", "PayloadDrift", "RecordedRequest", "StandinServer", "main",
+]  # fmt: skip
 
 
 class StandinServer:
@@ -31,9 +35,11 @@ class StandinServer:
         port: int = 0,
         latency_s: float = 0.0,
         page_cap: int = 250,
+        drift: PayloadDrift | None = None,
     ) -> None:
         self.catalogue = catalogue if isinstance(catalogue, Catalogue) else Catalogue(catalogue)
         self.api = RawgApi(self.catalogue, page_cap)
+        self.api.drift = drift  # settable while running: `server.drift = PayloadDrift(...)`
         self.host, self.port = host, port
         self.latency_s = latency_s  # every /api request waits this long; settable while running
         self.stopping = threading.Event()
@@ -52,6 +58,14 @@ class StandinServer:
             raise RuntimeError("the RAWG stand-in has not been started; call start() first")
         host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host  # noqa: S104
         return f"http://{host}:{self.port}/api"
+
+    @property
+    def drift(self) -> PayloadDrift | None:
+        return self.api.drift
+
+    @drift.setter
+    def drift(self, value: PayloadDrift | None) -> None:
+        self.api.drift = value
 
     @property
     def page_cap(self) -> int:
@@ -168,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="share of games with released=null (default %(default)s)")
     parser.add_argument("--seed", type=int, default=defaults.seed,
                         help="catalogue seed (default %(default)s)")
+    parser.add_argument("--drift-from", type=date.fromisoformat, default=None, metavar="DAY",
+                        help="from this day on, /games items lose `metacritic` and serve "
+                             "`playtime` as a string (schema drift); default: never")
     # fmt: on
     args = parser.parse_args(argv)
     try:
@@ -183,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = StandinServer(
         config, host=args.host, port=args.port, latency_s=args.latency_ms / 1000,
         page_cap=args.page_cap,
+        drift=PayloadDrift(args.drift_from) if args.drift_from else None,
     )  # fmt: skip
     try:
         server.start()

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from devstack.catalogue import REFERENCE_DAY, TAXONOMY_NAMES, Catalogue
 from devstack.catalogue_items import dumps
+from devstack.standin_drift import PayloadDrift
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 40
@@ -97,6 +98,7 @@ class RawgApi:
         self.catalogue = catalogue
         self.page_cap = page_cap
         self.today: date | None = None  # the day details show their game as of; None = now
+        self.drift: PayloadDrift | None = None  # a payload change from a day on (standin_drift)
         self._lock = threading.Lock()
         self._games: OrderedDict[tuple[Range | None, tuple[Range, ...] | None], _Games] = (
             OrderedDict()
@@ -124,7 +126,7 @@ class RawgApi:
         start, stop = (page - 1) * size, min(page * size, count)
         if games is not None:
             rendered = ",".join(
-                self.catalogue.game_json(games.ids[i], games.day_of(i)) for i in range(start, stop)
+                self._game(games.ids[i], games.day_of(i)) for i in range(start, stop)
             )
         else:
             rendered = dumps(list(self.catalogue.taxonomy(resource)[start:stop]))[1:-1]
@@ -145,7 +147,14 @@ class RawgApi:
         game_id = self._game_id(ident)
         today = self.today or datetime.now(UTC).date()
         body = None if game_id is None else self.catalogue.game_detail_json(game_id, today)
+        if body is not None and self.drift is not None and self.drift.applies(today):
+            body = self.drift.apply(body)
         return NOT_FOUND if body is None else ApiResponse(200, body.encode("utf-8"))
+
+    def _game(self, game_id: int, day: date) -> str:
+        rendered = self.catalogue.game_json(game_id, day)
+        drift = self.drift
+        return drift.apply(rendered) if drift is not None and drift.applies(day) else rendered
 
     def _game_id(self, ident: str) -> int | None:
         if ident.isdigit():

@@ -26,6 +26,7 @@ from typing import Any
 from extractor.lake import Lake, Stored
 from extractor.layout import MANIFEST, PAGE_RE, page_name
 from extractor.lease import ALIVE, LEASE, Heartbeat, Lease
+from extractor.shape import ShapeCollector
 from gmp.errors import LakeError
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class PartitionWriter:
         self._md5_etags = True  # the server's ETags are the bodies' MD5 (AWS SSE-S3, MinIO, weed)
         self._lease: Lease | None = None
         self._swapping = False
+        self.shape = ShapeCollector()  # the items' JSON paths and types: manifest `item_shape`
 
     def _new_lease(self, staged: str) -> Lease:
         return Lease(self._lake, self._incoming + LEASE, self.run_id, staged, seconds=self._seconds)
@@ -82,6 +84,7 @@ class PartitionWriter:
     def put_page(self, number: int, body: bytes, records: int) -> PageEntry:
         name = page_name(number)
         etag = self._lake.put(self._staging + name, body)
+        self.shape.add_page(body)
         self._etags[name] = etag
         if etag.strip('"') != hashlib.md5(body, usedforsecurity=False).hexdigest():
             self._md5_etags = False
@@ -90,8 +93,9 @@ class PartitionWriter:
     def commit(self, manifest: dict[str, Any], pages: list[PageEntry]) -> None:
         """Swap the staged pages into place and write the manifest; LakeError if any check
         fails (nothing committed by this run, and no commit of another run removed)."""
-        body = json.dumps({**manifest, "run_id": self.run_id, "pages": [asdict(p) for p in pages]},
-                          indent=2, sort_keys=True).encode() + b"\n"  # fmt: skip
+        record = {**manifest, "item_shape": self.shape.shape(), "run_id": self.run_id,
+                  "pages": [asdict(p) for p in pages]}  # fmt: skip
+        body = json.dumps(record, indent=2, sort_keys=True).encode() + b"\n"
         expected = self._staged_pages(self._staging, pages)
         self._lake.put(self._staging + MANIFEST, body)  # the intent, for a roll-forward
         self._lease = lease = self._new_lease(self._staging)

@@ -76,7 +76,16 @@ with WorkflowTemplate(
         inputs=["run_date"],
         deadline_s=900,
     )
-    outcome_container(["--detail", "run_date={{workflow.parameters.run_date}}"])
+    # The record carries the day's schema drift (`gmp drift`), read from the lake.
+    outcome_container(
+        [
+            "--detail",
+            "run_date={{workflow.parameters.run_date}}",
+            "--drift-run-date",
+            "{{workflow.parameters.run_date}}",
+        ],
+        secrets=names.LAKE_SECRETS,
+    )
 
     # failFast off: one endpoint failing does not stop the others from landing their partition;
     # transform still waits for every extract to succeed. `transform: "false"` is how the backfill

@@ -78,6 +78,8 @@ TRANSFORM_SECRETS: dict[str, bool] = {
 }
 # The exit handler POSTs failure alerts there when the key is set (gmp outcome); absent, no alert.
 OUTCOME_SECRETS: dict[str, bool] = {"GMP_ALERT_WEBHOOK": True}
+# The daily run's exit handler reads the lake for the drift summary (`gmp outcome`).
+LAKE_SECRETS: dict[str, bool] = {"AWS_ACCESS_KEY_ID": True, "AWS_SECRET_ACCESS_KEY": True}
 SECRET_KEYS = tuple(dict.fromkeys([*EXTRACT_SECRETS, *TRANSFORM_SECRETS, *OUTCOME_SECRETS]))
 
 # Exit codes a retry cannot fix (CLI contract): bad input, a refused key, a refusal before spending.

@@ -224,9 +224,14 @@ def transform_container(
     )
 
 
-def outcome_container(detail_args: list[str], inputs: list[str] | None = None) -> Container:
+def outcome_container(
+    detail_args: list[str],
+    inputs: list[str] | None = None,
+    secrets: dict[str, bool] | None = None,
+) -> Container:
     """The onExit handler: one clear line (JSON in the pod log) with the workflow's outcome, and
-    the failure alert POSTed to GMP_ALERT_WEBHOOK (an optional Secret key: unset, no alert)."""
+    the failure alert POSTed to GMP_ALERT_WEBHOOK (an optional Secret key: unset, no alert).
+    `secrets`: the keys it reads beyond the ConfigMap (the lake's, for the drift summary)."""
     return gmp_container(
         "exit-handler",
         args=[
@@ -240,7 +245,7 @@ def outcome_container(detail_args: list[str], inputs: list[str] | None = None) -
             *detail_args,
         ],
         inputs=inputs or [],
-        secrets=names.OUTCOME_SECRETS,
+        secrets={**names.OUTCOME_SECRETS, **(secrets or {})},
         deadline_s=SHORT_STEP_DEADLINE_S,
         retry_strategy=retry(2, backoff_s=5),
     )

@@ -17,7 +17,8 @@ import typer
 from gmp.boundary import cli_errors, known_secrets
 from gmp.dates import parse_range, parse_run_date
 from gmp.endpoints import Mode, parse_endpoint_list
-from gmp.errors import UsageError
+from gmp.errors import GmpError, UsageError
+from gmp.redact import redact_text
 from workflows.chunks import refuse_if_too_long
 from workflows.failures import decode, failed_steps
 
@@ -90,11 +91,21 @@ def outcome(
     detail: Annotated[
         list[str] | None, typer.Option(help="KEY=VALUE to add to the record; repeatable.")
     ] = None,
+    drift_run_date: Annotated[
+        str | None,
+        typer.Option(
+            "--drift-run-date",
+            help="Add the schema drift of this day (`gmp drift`): `drift`, `drift_removed`.",
+        ),
+    ] = None,
 ) -> None:
     """Record how a workflow ended: one JSON line (what the onExit handler runs).
 
     `failed_steps` names the steps that really failed (with their last attempt's message and
     pod), not the DAG, fan-out and retry nodes Argo lists too, nor attempts a retry recovered.
+    With --drift-run-date the record also carries `drift` (the one-line summary of `gmp drift`)
+    and `drift_removed` (the removed paths, endpoint-qualified: `games.metacritic`); the lake
+    being unreadable gives `drift: unknown (<reason>)`, never a failed handler.
 
     With GMP_ALERT_WEBHOOK set, a run that did not succeed (or whose drift removed fields the
     models read) is POSTed there first as one alert; `alert` in the line says how that went
@@ -109,8 +120,26 @@ def outcome(
             record[key] = value
         record["status"] = status
         record["failed_steps"] = failed_steps(decode(failures))
+        if drift_run_date is not None:
+            record.update(_drift_fields(drift_run_date))
         record["alert"] = _alert(record)
         typer.echo(json.dumps(record))
+
+
+def _drift_fields(run_date: str) -> dict[str, Any]:
+    """`drift` and `drift_removed` for the record; whatever goes wrong, a line saying so."""
+    try:
+        from extractor.drift import day_drift_fields
+
+        return day_drift_fields(parse_run_date(run_date))
+    except GmpError as exc:
+        reason = str(exc)
+    except ImportError:
+        reason = "the extract role is not installed"
+    except Exception as exc:  # never fail the exit handler because of the report
+        reason = type(exc).__name__
+    reason = redact_text(reason, known_secrets())
+    return {"drift": f"drift: unknown ({reason})", "drift_removed": []}
 
 
 def _alert(record: dict[str, Any]) -> str:

@@ -102,7 +102,7 @@ def test_help_imports_no_role_package(tmp_path: Path) -> None:
     assert blocked.tried() == []
 
 
-def test_extract_plan_status_validate_dates_outcome_need_only_the_extract_role(
+def test_extract_plan_status_validate_dates_outcome_drift_need_only_the_extract_role(
     gmp: Gmp, tmp_path: Path
 ) -> None:
     blocked = Blocked(tmp_path, NOT_EXTRACT)
@@ -124,6 +124,13 @@ def test_extract_plan_status_validate_dates_outcome_need_only_the_extract_role(
         "outcome", "--workflow", "w", "--status", "Failed", "--failures", failures, **blocked.env
     )
     assert outcome.code == 0 and '"status": "Failed"' in outcome.stdout, outcome.stderr
+    drift = gmp("drift", "--run-date", RUN_DATE, "--endpoint", "games", "--json", **blocked.env)
+    assert drift.code == 0 and drift.json()["summary"] == "drift: none", drift.stderr
+    with_drift = gmp(
+        "outcome", "--workflow", "w", "--status", "Succeeded", "--drift-run-date", RUN_DATE,
+        **blocked.env,
+    )  # fmt: skip
+    assert with_drift.code == 0 and with_drift.json()["drift"] == "drift: none", with_drift.stderr
     assert blocked.tried() == []
 
 

@@ -22,7 +22,9 @@
     {%- if type == 'json' -%}
         {{ duckdb__json_get(expr, path) }}
     {%- else -%}
-        cast(json_extract_string({{ expr }}, '$.{{ path }}') as {{ json_sql_type(type) }})
+        {#- try_cast: a value RAWG retyped (schema drift, `gmp drift`) reads as NULL instead of
+            failing the build. -#}
+        try_cast(json_extract_string({{ expr }}, '$.{{ path }}') as {{ json_sql_type(type) }})
     {%- endif -%}
 {%- endmacro %}
 
