@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from gmp.boundary import OneLineUsage
-from gmp.commands import extract, local, report, sandbox, steps, submit, transform
+from gmp.commands import extract, local, quota, report, sandbox, steps, submit, transform
 
 app = typer.Typer(
     name="gmp",
@@ -15,5 +15,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=OneLineUsage,
 )
-for group in (extract, sandbox, steps, local, submit, transform, report):
+for group in (extract, sandbox, steps, local, submit, transform, report, quota):
     group.register(app)
