@@ -18,11 +18,12 @@ def check_settings() -> None:
     no step starts and nothing is spent. Dates and endpoints stay the first step's job
     (`validate` / `dates`), as on Argo: the run reports that step's exit 2."""
     from extractor.lake import Lake
-    from gmp.context import lake_settings, rawg_settings, setup_logs
+    from gmp.context import lake_settings, quota_settings, rawg_settings, setup_logs
     from warehouse.dbt import dbt_settings
 
     setup_logs()
     rawg_settings()
+    quota_settings()
     lake = Lake(lake_settings())
     dbt_settings(os.environ)
     lake.check()  # the bucket exists and takes these credentials

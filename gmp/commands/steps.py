@@ -7,32 +7,67 @@ trimmed, the last 256 kB kept), which the next task's `withParam` parses as a JS
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from gmp.boundary import cli_errors
 from gmp.dates import parse_range, parse_run_date
-from gmp.endpoints import endpoint_names
+from gmp.endpoints import parse_endpoint_list
 from gmp.errors import UsageError
+from gmp.guard import ALLOW_ENV
 from workflows.chunks import refuse_if_too_long
 from workflows.failures import decode, failed_steps
+
+if TYPE_CHECKING:
+    from gmp.endpoints import Endpoint
+
+
+# The workflow parameter `allow_over_quota` reaches the steps as this env var (a flag cannot be
+# switched by a template parameter).
+AllowOverQuota = Annotated[
+    bool,
+    typer.Option(
+        "--allow-over-quota",
+        envvar=ALLOW_ENV,
+        help="Run even if the plan exceeds what remains of the month's RAWG quota.",
+    ),
+]
+GUARDED_ELSEWHERE = "the extract steps will spend without a quota check"
 
 
 def dates(
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (UTC).")],
     end: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD (UTC), inclusive.")],
+    endpoints: Annotated[
+        str | None,
+        typer.Option(help="Endpoints each day extracts, for the quota guard (default: daily set)."),
+    ] = None,
+    allow_over_quota: AllowOverQuota = False,
 ) -> None:
     """Print the days from START to END (inclusive) as a JSON list: the backfill's fan-out.
 
     Both ends must be real past dates and one workflow covers at most 366 days; otherwise exit 2
     (`gmp submit-backfill` and `gmp backfill` split longer ranges into consecutive workflows).
+    Then the quota guard: exit 5 when the range's planned RAWG requests exceed what remains of
+    the month (GMP_MONTHLY_QUOTA less the quota ledger), unless --allow-over-quota.
     """
     with cli_errors():
         days = parse_range(start, end)
         refuse_if_too_long(days)
+        targets = parse_endpoint_list(endpoints)
+        _guard(targets, days, allow_over_quota)
         typer.echo(json.dumps([d.isoformat() for d in days]))
+
+
+def _guard(targets: list[Endpoint], days: list[dt.date], allow: bool) -> None:
+    from gmp.context import setup_logs
+    from gmp.guard import guard
+
+    setup_logs()
+    guard(targets, days, allow=allow, elsewhere=GUARDED_ELSEWHERE)
 
 
 def validate(
@@ -41,15 +76,20 @@ def validate(
         str | None,
         typer.Option(help="JSON list or comma-separated endpoints (default: the daily set)."),
     ] = None,
+    allow_over_quota: AllowOverQuota = False,
 ) -> None:
     """Check a daily run's inputs before anything is spent: exit 2 on a bad date or endpoint.
 
+    Then the quota guard: exit 5 when the day's planned RAWG requests exceed what remains of the
+    month (GMP_MONTHLY_QUOTA less the quota ledger), unless --allow-over-quota.
     Prints the endpoints, normalised, as a JSON list (and nothing else on stdout): the daily
     DAG's extract fan-out reads it, so `games,genres` and `["games","genres"]` both work.
     """
     with cli_errors():
-        parse_run_date(run_date)
-        typer.echo(json.dumps(endpoint_names(endpoints)))
+        day = parse_run_date(run_date)
+        targets = parse_endpoint_list(endpoints)
+        _guard(targets, [day], allow_over_quota)
+        typer.echo(json.dumps([t.name for t in targets]))
 
 
 def outcome(
