@@ -148,7 +148,7 @@ def plan(
         days = parse_days(run_date, start, end)
         targets = parse_endpoint_list(endpoints)
         rawg = rawg_settings()
-        lake = _plan_lake()
+        lake = _plan_lake(needed=any(t.mode is Mode.DETAIL for t in targets))
         details_lake = lake if any(t.mode is Mode.DETAIL for t in targets) else None
         with RawgClient(rawg) as client:
             with _recording(lake, "plan", client.tally):
@@ -177,17 +177,25 @@ def plan(
         _print_plan(lines, total, exact, probes)
 
 
-def _plan_lake() -> Lake | None:
+def _plan_lake(*, needed: bool) -> Lake | None:
     """The lake a plan records its probes in (and a detail endpoint's plan reads its backlog
     from); None when LAKE_BUCKET is unset: the probes then go unrecorded (said in a log line)
-    and a detail endpoint's backlog is unknown."""
+    and a detail endpoint's backlog is unknown. A lake that cannot be used fails the plan only
+    when it `needed` the backlog; else the plan goes on unrecorded."""
     from extractor.lake import Lake
+    from gmp.errors import GmpError
 
     settings = lake_settings(bucket_required=False)
     if not settings.bucket:
         return None
     lake = Lake(settings)
-    lake.check()
+    try:
+        lake.check()
+    except GmpError as exc:
+        if needed:
+            raise
+        log.warning("the quota ledger cannot be written (%s)", exc)
+        return None
     return lake
 
 
@@ -204,8 +212,8 @@ def _recording(lake: Lake | None, command: str, tally: RequestTally) -> Iterator
         yield
     finally:
         log.info(
-            "LAKE_BUCKET is not set: the %d RAWG requests of this %s are not recorded in the "
-            "quota ledger",
+            "no usable lake (LAKE_BUCKET unset, or S3 failing): the %d RAWG requests of this %s "
+            "are not recorded in the quota ledger",
             tally.total,
             command,
         )

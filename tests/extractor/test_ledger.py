@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import signal
+import socket
 import time
 from typing import Any
 
@@ -104,6 +105,19 @@ def test_a_plan_without_a_lake_says_it_records_nothing(gmp: Gmp, standin) -> Non
     assert result.code == 0, result.stderr
     assert "not recorded in the quota ledger" in result.stderr
     assert gmp.list_keys("_ledger/") == []
+
+
+def test_a_plan_goes_on_when_the_ledger_cannot_be_written(gmp: Gmp, standin) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = gmp(
+        "plan", "--run-date", RUN_DATE, "--endpoints", "games,genres", "--json",
+        S3_ENDPOINT=f"http://127.0.0.1:{port}",
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    assert result.json()["probe_requests"] == len(standin.requests) == 2
+    assert "not recorded in the quota ledger" in result.stderr
 
 
 def test_concurrent_extracts_are_both_counted(gmp: Gmp, standin) -> None:
