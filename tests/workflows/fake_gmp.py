@@ -92,7 +92,13 @@ def main(argv):
         print(out)
     if code:
         print(f"fake gmp: {command} failed with {code}", file=sys.stderr)
-    record = {"argv": argv, "start": started, "end": time.time(), "code": code}
+    record = {
+        "argv": argv,
+        "start": started,
+        "end": time.time(),
+        "code": code,
+        "allow_over_quota": os.environ.get("GMP_ALLOW_OVER_QUOTA"),
+    }
     with open(os.environ["FAKE_GMP_LOG"], "a") as log:
         log.write(json.dumps(record) + "\n")
     return code
