@@ -2,7 +2,8 @@
 
 Planned cost: `plan_run`'s probes (the same `gmp plan` makes), recorded in the ledger as command
 "guard". Remaining: GMP_MONTHLY_QUOTA less the month's spend in the ledger (those probes
-included). Over it: Refused (exit 5, never retried), in one line, unless allowed. When the probes
+included). Over it: Refused (exit 5, never retried), in one line (gmp/guard.py skips all this when
+the run is allowed over quota). When the probes
 themselves fail (a refused key, 429s, RAWG down) the guard refuses nothing and says so: the run's
 own first request meets the same failure, with its own exit code.
 """
