@@ -154,3 +154,30 @@ def test_sigterm_mid_extract_still_records_the_spend(gmp: Gmp, standin) -> None:
     assert "terminated (SIGTERM" in err
     assert spent(gmp) == len(standin.requests)
     assert gmp.manifest("games") is None
+
+
+def test_recording_writes_deltas_while_running_and_never_an_empty_record(gmp: Gmp) -> None:
+    from extractor.lake import Lake
+    from extractor.ledger import read_month, recording
+    from extractor.tally import RequestTally
+    from gmp.settings import LakeSettings
+
+    lake = Lake(LakeSettings(**gmp.env))  # type: ignore[arg-type]
+    tally = RequestTally()
+    with recording(lake, "extract", tally, interval=0.2):
+        with tally.attributed("games", RUN_DATE):
+            for _ in range(3):
+                tally.count()
+        deadline = time.monotonic() + 5
+        while not gmp.list_keys("_ledger/"):  # the periodic writer, before the block ends
+            assert time.monotonic() < deadline, "no record while running"
+            time.sleep(0.05)
+        time.sleep(0.6)  # idle: nothing new, nothing written
+        assert len(gmp.list_keys("_ledger/")) == 1
+        with tally.attributed("genres", RUN_DATE):
+            tally.count()
+    spend = read_month(lake, MONTH)
+    assert spend.records == 2
+    assert spend.total == 4
+    assert spend.by_endpoint == {"games": 3, "genres": 1}
+    assert spend.by_command == {"extract": 4}
