@@ -105,7 +105,9 @@ def test_gmp_run_refused_spends_only_the_probes(gmp: Gmp, standin, tmp_path: Pat
         "run", "--run-date", RUN_DATE, "--logs", str(tmp_path / "logs"), "--json", timeout=300
     )
     assert result.code == 5, result.stderr[-3000:]
-    assert "failed at step validate" in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("gmp: error: ")]
+    assert "failed at step validate (quota guard: this run plans" in line  # the step's own line
+    assert "override with --allow-over-quota" in line and line.endswith("validate.1.log")
     assert only_probes(standin) and guard_spend(gmp) == len(standin.requests)
     assert gmp.manifest("games") is None
     log = (tmp_path / "logs").rglob("*validate*")
