@@ -181,3 +181,23 @@ def test_recording_writes_deltas_while_running_and_never_an_empty_record(gmp: Gm
     assert spend.total == 4
     assert spend.by_endpoint == {"games": 3, "genres": 1}
     assert spend.by_command == {"extract": 4}
+
+
+def test_requests_across_midnight_at_a_month_end_go_to_their_own_months(gmp: Gmp) -> None:
+    from extractor.lake import Lake
+    from extractor.ledger import read_month, write_records
+    from extractor.tally import RequestTally
+    from gmp.settings import LakeSettings
+
+    lake = Lake(LakeSettings(**gmp.env))  # type: ignore[arg-type]
+    days = iter([dt.date(2026, 11, 30), dt.date(2026, 11, 30), dt.date(2026, 12, 1)])
+    tally = RequestTally(today=lambda: next(days))
+    with tally.attributed("games", "2026-11-29"):  # RAWG's month is when sent, not the run_date
+        for _ in range(3):
+            tally.count()
+    keys = write_records(lake, "extract", tally.take())
+    assert [k.split("/")[-2] for k in keys] == ["month=2026-11", "month=2026-12"]
+    november, december = read_month(lake, "2026-11"), read_month(lake, "2026-12")
+    assert (november.total, november.by_day) == (2, {"2026-11-30": 2})
+    assert (december.total, december.by_day) == (1, {"2026-12-01": 1})
+    assert tally.take() == {}  # taken once
