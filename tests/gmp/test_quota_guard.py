@@ -143,3 +143,11 @@ def test_gmp_submit_guards_here_before_any_cluster(gmp: Gmp, standin) -> None:
     assert result.code == 5, result.stderr
     assert REFUSAL.search(result.stderr)
     assert only_probes(standin) and len(standin.requests) == 1
+
+
+def test_gmp_submit_without_a_key_here_leaves_the_guard_to_the_cluster(gmp: Gmp, standin) -> None:
+    result = gmp("submit", "--run-date", RUN_DATE, RAWG_API_KEY="")
+    assert "quota guard not run here (RAWG_API_KEY unset)" in result.stderr
+    assert "the cluster's validate step runs the quota guard" in result.stderr
+    assert result.code == 2 and "no Argo Server" in result.stderr  # no cluster in the tests
+    assert standin.requests == []
