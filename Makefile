@@ -61,14 +61,16 @@ format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-demo: setup ## Offline demo: sandbox -> `gmp run --run-date DATE` (extract + dbt + report) -> warehouse numbers -> report path -> stop
+demo: setup ## Offline demo: sandbox -> `gmp run --run-date DATE` (extract + dbt + report) -> warehouse numbers -> report path -> the month's quota line -> stop
 	$(BIN)/gmp sandbox --dir $(DEMO_DIR) -- bash -c 'set -e; \
 	  $(BIN)/gmp run --run-date $(DATE) --endpoints $$(echo $(ENDPOINTS) | tr " " ,) \
 	    --logs $(DEMO_DIR)/logs/$(DATE); echo; \
 	  $(BIN)/python -m warehouse.headline --run-date $(DATE); echo; \
-	  $(BIN)/gmp report --run-date $(DATE) --out $(DEMO_DIR)/report'
+	  $(BIN)/gmp report --run-date $(DATE) --out $(DEMO_DIR)/report; \
+	  $(BIN)/gmp quota > $(DEMO_DIR)/quota.txt'
 	@echo "The sandbox is stopped; the warehouse file stays: $(DEMO_DIR)/warehouse.duckdb"
 	@echo "The market report: $(DEMO_DIR)/report/index.html (offline, one file); open it: xdg-open $(DEMO_DIR)/report/index.html"
+	@head -n 1 $(DEMO_DIR)/quota.txt
 
 sandbox: setup ## Start the offline stack in the foreground and print its env (Ctrl-C stops it)
 	$(BIN)/gmp sandbox

@@ -13,6 +13,7 @@ import httpx
 import orjson
 import stamina
 
+from extractor.tally import RequestTally
 from gmp.errors import AuthRefused, QuotaExhausted, UpstreamError
 from gmp.settings import RawgSettings
 
@@ -92,6 +93,8 @@ class RawgClient:
         self._in_flight = threading.BoundedSemaphore(settings.concurrency)
         self.requests_made = 0
         self.retries = 0
+        # Every attempt, by endpoint, run_date and day: what the quota ledger records.
+        self.tally = RequestTally()
         self._http = httpx.Client(
             base_url=settings.base_url.rstrip("/"),
             params={"key": settings.api_key.get_secret_value()},
@@ -173,6 +176,7 @@ class RawgClient:
         self._limiter.wait()
         with self._lock:
             self.requests_made += 1
+        self.tally.count()  # the one place an attempt is sent: every attempt is counted
         try:
             with self._in_flight:
                 return self._http.get(path, params=query)

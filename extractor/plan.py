@@ -36,9 +36,10 @@ def plan_partition(
     def probe(window: Window) -> int:
         return client.get_page(endpoint.path, window.query(), 1, 1).count
 
-    count = probe(whole)
-    if endpoint.mode is Mode.INCREMENTAL and pages_for(count) > page_cap:
-        return cost_of_split(endpoint, run_date, count, page_cap=page_cap, probe=probe)
+    with client.tally.attributed(endpoint.name, run_date):  # the quota ledger's attribution
+        count = probe(whole)
+        if endpoint.mode is Mode.INCREMENTAL and pages_for(count) > page_cap:
+            return cost_of_split(endpoint, run_date, count, page_cap=page_cap, probe=probe)
     return cost_of(endpoint, run_date, count, page_cap=page_cap)
 
 
@@ -117,9 +118,10 @@ def plan_run(
         planned = [line.count for line in lines if line.endpoint == SOURCE and line.run_date == day]
         if planned:
             return planned[0]
-        return client.get_page(
-            REGISTRY[SOURCE].path, partition_window(REGISTRY[SOURCE], day).query(), 1, 1
-        ).count
+        with client.tally.attributed(SOURCE, day):
+            return client.get_page(
+                REGISTRY[SOURCE].path, partition_window(REGISTRY[SOURCE], day).query(), 1, 1
+            ).count
 
     from extractor.plan_details import plan_details
 

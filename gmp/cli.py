@@ -5,7 +5,18 @@ from __future__ import annotations
 import typer
 
 from gmp.boundary import OneLineUsage
-from gmp.commands import drift, extract, gaps, local, report, sandbox, steps, submit, transform
+from gmp.commands import (
+    drift,
+    extract,
+    gaps,
+    local,
+    quota,
+    report,
+    sandbox,
+    steps,
+    submit,
+    transform,
+)
 
 app = typer.Typer(
     name="gmp",
@@ -15,5 +26,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=OneLineUsage,
 )
-for group in (drift, extract, gaps, sandbox, steps, local, submit, transform, report, drift):
+for group in (drift, extract, gaps, sandbox, steps, local, submit, transform, report, quota):
     group.register(app)

@@ -9,7 +9,7 @@ from gmp.errors import UsageError
 from gmp.logs import setup_logging
 
 if TYPE_CHECKING:
-    from gmp.settings import LakeSettings, RawgSettings
+    from gmp.settings import LakeSettings, QuotaSettings, RawgSettings
 
 
 # workflows/names.py SECRET: the Secret the Argo templates read the key from (optional there,
@@ -41,6 +41,12 @@ def lake_settings(*, bucket_required: bool = True) -> LakeSettings:
             "(e.g. LAKE_BUCKET=game-market-lake)"
         )
     return settings
+
+
+def quota_settings() -> QuotaSettings:
+    from gmp.settings import QuotaSettings
+
+    return load_settings(QuotaSettings)
 
 
 def setup_logs(verbose: bool = False) -> None:

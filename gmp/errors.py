@@ -44,3 +44,10 @@ class LakeError(GmpError):
 
 class IncompleteExtract(GmpError):
     """What was fetched does not add up to what RAWG reported: nothing is committed."""
+
+
+class Terminated(GmpError):
+    """SIGTERM (Argo stopping the workflow, a deadline passing): the run stopped where it was,
+    after recording its spend in the quota ledger. 128 + 15, as a shell reports it."""
+
+    exit_code = 143

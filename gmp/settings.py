@@ -148,6 +148,17 @@ class LakeSettings(BaseSettings):
         return [self.secret_access_key.get_secret_value()] if self.secret_access_key else []
 
 
+class QuotaSettings(BaseSettings):
+    """RAWG's monthly request budget, which `gmp quota` reports against and the guard keeps."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True)
+
+    # RAWG's free plan: about 20,000 requests a calendar month (UTC).
+    monthly_quota: int = Field(
+        default=20_000, ge=1, le=100_000_000, alias="GMP_MONTHLY_QUOTA", examples=["20000"]
+    )
+
+
 class LogSettings(BaseSettings):
     """How logs look. An unknown value is refused, never silently replaced by a default."""
 

@@ -38,6 +38,7 @@ from hera.workflows.models import TemplateRef
 from workflows import names
 from workflows.daily import DEFAULT_ENDPOINTS_JSON
 from workflows.templates import (
+    ALLOW_OVER_QUOTA_ENV,
     BACKFILL_DEADLINE_S,
     SHORT_STEP_DEADLINE_S,
     extract_container,
@@ -62,10 +63,18 @@ with WorkflowTemplate(
             value=DEFAULT_ENDPOINTS_JSON,
             description="JSON list of endpoints to extract each day",
         ),
+        Parameter(
+            name="allow_over_quota",
+            value="false",
+            enum=["true", "false"],
+            description="true: run even if the plan exceeds what remains of the month's quota",
+        ),
     ],
     on_exit="exit-handler",
     **workflow_defaults(BACKFILL_DEADLINE_S),
 ) as backfill:
+    # Lists the days, then the quota guard for the whole range (exit 5, not retried, when the
+    # range's plan exceeds what remains of the month).
     dates = gmp_container(
         "dates",
         args=[
@@ -77,7 +86,10 @@ with WorkflowTemplate(
             "--endpoints",
             "{{inputs.parameters.endpoints}}",
         ],
-        inputs=["start_date", "end_date", "endpoints"],
+        inputs=["start_date", "end_date", "endpoints", "allow_over_quota"],
+        secrets=names.EXTRACT_SECRETS,
+        env={ALLOW_OVER_QUOTA_ENV: "{{inputs.parameters.allow_over_quota}}"},
+        memory=("256Mi", "512Mi"),
         deadline_s=SHORT_STEP_DEADLINE_S,
         retry_strategy=retry(2, backoff_s=5),
     )
@@ -146,6 +158,8 @@ with WorkflowTemplate(
                 "run_date": "{{item}}",
                 "endpoints": "{{inputs.parameters.endpoints}}",
                 "transform": "false",
+                # `dates` guarded the whole range: the days' validate steps do not probe again.
+                "allow_over_quota": "true",
             },
             with_param="{{inputs.parameters.days}}",
         )
@@ -156,6 +170,7 @@ with WorkflowTemplate(
             Parameter(name="start_date"),
             Parameter(name="end_date"),
             Parameter(name="endpoints", default=DEFAULT_ENDPOINTS_JSON),
+            Parameter(name="allow_over_quota", default="false", enum=["true", "false"]),
         ],
     ):
         listed = Task(
@@ -165,6 +180,7 @@ with WorkflowTemplate(
                 "start_date": "{{inputs.parameters.start_date}}",
                 "end_date": "{{inputs.parameters.end_date}}",
                 "endpoints": "{{inputs.parameters.endpoints}}",
+                "allow_over_quota": "{{inputs.parameters.allow_over_quota}}",
             },
         )
         per_day = Task(

@@ -10,6 +10,7 @@ from hera.workflows import DAG, Parameter, Task, WorkflowTemplate
 from gmp.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode
 from workflows import names
 from workflows.templates import (
+    ALLOW_OVER_QUOTA_ENV,
     DAILY_DEADLINE_S,
     SHORT_STEP_DEADLINE_S,
     TMP_MOUNT,
@@ -37,14 +38,25 @@ with WorkflowTemplate(
             value=DEFAULT_ENDPOINTS_JSON,
             description="Endpoints to extract: a JSON list or comma-separated names",
         ),
+        Parameter(
+            name="allow_over_quota",
+            value="false",
+            enum=["true", "false"],
+            description="true: run even if the plan exceeds what remains of the month's quota",
+        ),
     ],
     on_exit="exit-handler",
     **workflow_defaults(DAILY_DEADLINE_S),
 ) as daily:
+    # Checks the inputs, then the quota guard: the day's plan (RAWG probes, recorded in the
+    # quota ledger) against what remains of the month; exit 5 (not retried) when it would overrun.
     validate = gmp_container(
         "validate",
         args=["validate", "--run-date", RUN_DATE, "--endpoints", "{{inputs.parameters.endpoints}}"],
-        inputs=["run_date", "endpoints"],
+        inputs=["run_date", "endpoints", "allow_over_quota"],
+        secrets=names.EXTRACT_SECRETS,
+        env={ALLOW_OVER_QUOTA_ENV: "{{inputs.parameters.allow_over_quota}}"},
+        memory=("256Mi", "512Mi"),
         deadline_s=SHORT_STEP_DEADLINE_S,
         retry_strategy=retry(2, backoff_s=5),
     )
@@ -96,13 +108,18 @@ with WorkflowTemplate(
             Parameter(name="run_date"),
             Parameter(name="endpoints", default=DEFAULT_ENDPOINTS_JSON),
             Parameter(name="transform", default="true", enum=["true", "false"]),
+            Parameter(name="allow_over_quota", default="false", enum=["true", "false"]),
         ],
         fail_fast=False,
     ):
         checked = Task(
             name="validate",
             template=validate,
-            arguments={"run_date": RUN_DATE, "endpoints": "{{inputs.parameters.endpoints}}"},
+            arguments={
+                "run_date": RUN_DATE,
+                "endpoints": "{{inputs.parameters.endpoints}}",
+                "allow_over_quota": "{{inputs.parameters.allow_over_quota}}",
+            },
         )
         # The fan-out reads validate's normalised JSON list, not the raw parameter: withParam
         # must be a JSON list (dag.go `expandTask`), and the parameter may be `games,genres`.

@@ -16,11 +16,13 @@
 | rendered YAML, written by `gmp render` | `helm/game-market-pipeline/files/` |
 
 The daily DAG takes inputs `run_date`, `endpoints` (a JSON list or comma-separated names; the
-fan-out reads `validate`'s normalised JSON list) and `transform` (`"true"`; the
-backfill passes `"false"` and builds the range once at the end). The ConfigMap carries
-LAKE_BUCKET, LAKE_PREFIX, S3_ENDPOINT, RAWG_BASE_URL, DBT_TARGET, DUCKDB_PATH, SNOWFLAKE_* and
-GMP_*. Per environment, Helm rewrites image registries/tags and may set the backfill template's
-`parallelism`, the CronWorkflow's `schedules`/`timezone`/`suspend`, resources and the namespace.
+fan-out reads `validate`'s normalised JSON list), `transform` (`"true"`; the backfill passes
+`"false"` and builds the range once at the end) and `allow_over_quota` (`"false"`: `validate`
+runs the quota guard; the backfill passes `"true"`, its `dates` step guarded the range). The
+ConfigMap carries LAKE_BUCKET, LAKE_PREFIX, S3_ENDPOINT, RAWG_BASE_URL, DBT_TARGET, DUCKDB_PATH,
+SNOWFLAKE_* and GMP_*. Per environment, Helm rewrites image registries/tags and may set the
+backfill template's `parallelism`, the CronWorkflow's `schedules`/`timezone`/`suspend`,
+resources and the namespace.
 """
 
 from __future__ import annotations

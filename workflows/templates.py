@@ -31,6 +31,7 @@ from hera.workflows.models import (
 from hera.workflows.models.io.k8s.apimachinery.pkg.api.resource import Quantity
 from hera.workflows.models.io.k8s.apimachinery.pkg.util.intstr import IntOrString
 
+from gmp.guard import ALLOW_ENV
 from workflows import names
 from workflows.spec import retry_expression
 
@@ -47,6 +48,9 @@ DAILY_DEADLINE_S = 6 * 3600
 BACKFILL_DEADLINE_S = 7 * 24 * 3600
 TTL_AFTER_SUCCESS_S = 24 * 3600
 TTL_AFTER_FAILURE_S = 7 * 24 * 3600
+# The workflow parameter `allow_over_quota` reaches the quota guard (`gmp validate`, `gmp dates`)
+# as this env var: a flag cannot be switched on and off by a parameter in `args`.
+ALLOW_OVER_QUOTA_ENV = ALLOW_ENV
 
 
 def backoff_waits(limit: int, backoff_s: int, factor: int) -> list[int]:

@@ -22,6 +22,7 @@ from gmp.roles import require
 if TYPE_CHECKING:
     from extractor.lake import Lake
     from extractor.plan import PlanLine
+    from extractor.tally import RequestTally
     from gmp.endpoints import Endpoint
 
 # `gmp` imports this module for every command; what only some commands need (httpx, boto3,
@@ -58,6 +59,7 @@ def extract(
         from extractor.details import DetailExtraction, DetailResult
         from extractor.extract import Extraction, ExtractResult
         from extractor.lake import Lake
+        from extractor.ledger import recording
         from extractor.malloc import keep_memory_flat
 
         keep_memory_flat()
@@ -71,7 +73,12 @@ def extract(
         lake.check()
         context = {"endpoint": target.name, "run_date": day.isoformat()}
         log.info("extracting into %s", lake.where(), extra=context)
-        with RawgClient(rawg) as client, _progress(f"{target.name} {day}") as on_page:
+        with (
+            RawgClient(rawg) as client,
+            recording(lake, "extract", client.tally),
+            client.tally.attributed(target.name, day),
+            _progress(f"{target.name} {day}") as on_page,
+        ):
             secret = rawg.api_key.get_secret_value()
             if target.mode is Mode.DETAIL:
                 if max_pages is not None:
@@ -174,12 +181,14 @@ def plan(
         days = parse_days(run_date, start, end)
         targets = parse_endpoint_list(endpoints)
         rawg = rawg_settings()
-        lake = _details_lake(targets)
+        lake = _plan_lake(needed=any(t.mode is Mode.DETAIL for t in targets))
+        details_lake = lake if any(t.mode is Mode.DETAIL for t in targets) else None
         with RawgClient(rawg) as client:
-            lines = plan_run(
-                targets, days, client, page_cap=rawg.page_cap, lake=lake,
-                details_cap=rawg.details_max_per_day,
-            )  # fmt: skip
+            with _recording(lake, "plan", client.tally):
+                lines = plan_run(
+                    targets, days, client, page_cap=rawg.page_cap, lake=details_lake,
+                    details_cap=rawg.details_max_per_day,
+                )  # fmt: skip
             probes = client.requests_made
         total = sum(line.requests for line in lines)
         exact = all(line.exact for line in lines)
@@ -202,19 +211,46 @@ def plan(
         _print_plan(lines, total, exact, probes)
 
 
-def _details_lake(targets: list[Endpoint]) -> Lake | None:
-    """The lake a detail endpoint's plan reads its backlog from; None when LAKE_BUCKET is unset
-    (the plan then says the backlog is unknown)."""
-    if not any(t.mode is Mode.DETAIL for t in targets):
-        return None
+def _plan_lake(*, needed: bool) -> Lake | None:
+    """The lake a plan records its probes in (and a detail endpoint's plan reads its backlog
+    from); None when LAKE_BUCKET is unset: the probes then go unrecorded (said in a log line)
+    and a detail endpoint's backlog is unknown. A lake that cannot be used fails the plan only
+    when it `needed` the backlog; else the plan goes on unrecorded."""
     from extractor.lake import Lake
+    from gmp.errors import GmpError
 
     settings = lake_settings(bucket_required=False)
     if not settings.bucket:
         return None
     lake = Lake(settings)
-    lake.check()
+    try:
+        lake.check()
+    except GmpError as exc:
+        if needed:
+            raise
+        log.warning("the quota ledger cannot be written (%s)", exc)
+        return None
     return lake
+
+
+@contextmanager
+def _recording(lake: Lake | None, command: str, tally: RequestTally) -> Iterator[None]:
+    """The quota ledger's recording, or a log line saying why there is none."""
+    if lake is not None:
+        from extractor.ledger import recording
+
+        with recording(lake, command, tally):
+            yield
+        return
+    try:
+        yield
+    finally:
+        log.info(
+            "no usable lake (LAKE_BUCKET unset, or S3 failing): the %d RAWG requests of this %s "
+            "are not recorded in the quota ledger",
+            tally.total,
+            command,
+        )
 
 
 def _print_plan(lines: list[PlanLine], total: int, exact: bool, probes: int) -> None:

@@ -50,6 +50,19 @@ Extractors = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]
+AllowOverQuota = Annotated[
+    bool,
+    typer.Option(
+        "--allow-over-quota",
+        help="Run even if the plan exceeds what remains of the month's RAWG quota "
+        "(the workflow parameter allow_over_quota=true).",
+    ),
+]
+
+
+def _quota_argument(allow: bool) -> dict[str, str]:
+    """The templates' first step (validate / dates) runs the quota guard; this turns it off."""
+    return {"allow_over_quota": "true"} if allow else {}
 
 
 def render_cmd(
@@ -149,13 +162,14 @@ def run(  # noqa: PLR0917 - typer: the signature is the command line
     backoff_scale: BackoffScale = 1.0,
     extractors: Extractors = names.EXTRACTOR_SEMAPHORE_DEFAULT,
     as_json: AsJson = False,
+    allow_over_quota: AllowOverQuota = False,
 ) -> None:
     """Run the daily pipeline for RUN_DATE here, by executing the rendered WorkflowTemplate.
 
     Every step (validate, one extract per endpoint in parallel, transform) runs as a local
     `gmp` process with the env the pod would get; retries, deadlines and locks as rendered.
-    Exits 0, or with the failing step's code (2 bad input, 3 key refused, 4 quota, 5 refused),
-    else 1.
+    Exits 0, or with the failing step's code (2 bad input, 3 key refused, 4 quota, 5 refused:
+    e.g. by the quota guard in the validate step), else 1.
     Settings are checked first: a bad one is exit 2 in one line before any step starts.
     """
     with cli_errors():
@@ -163,7 +177,11 @@ def run(  # noqa: PLR0917 - typer: the signature is the command line
         preflight.check_settings()
     code = _execute(
         names.DAILY_TEMPLATE,
-        {"run_date": run_date, **_endpoints_argument(endpoints)},
+        {
+            "run_date": run_date,
+            **_endpoints_argument(endpoints),
+            **_quota_argument(allow_over_quota),
+        },
         manifests=manifests,
         from_code=from_code,
         options=_options(logs, backoff_scale, extractors, None),
@@ -199,11 +217,13 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
     backoff_scale: BackoffScale = 1.0,
     extractors: Extractors = names.EXTRACTOR_SEMAPHORE_DEFAULT,
     as_json: AsJson = False,
+    allow_over_quota: AllowOverQuota = False,
 ) -> None:
     """Run the backfill from START to END here, PARALLELISM days at a time.
 
     Executes the rendered backfill template, which runs the daily DAG once per day. A range of
     more than 366 days runs as consecutive backfills, each after the previous one succeeded.
+    Its first step (`dates`) runs the quota guard for the range: exit 5 when it would overrun.
     Settings are checked first: a bad one is exit 2 in one line before any step starts.
     """
     with cli_errors():
@@ -215,7 +235,12 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
             typer.echo(f"backfill {i}/{len(ranges)}: {first} to {last}", err=True)
         code = _execute(
             names.BACKFILL_TEMPLATE,
-            {"start_date": first, "end_date": last, **_endpoints_argument(endpoints)},
+            {
+                "start_date": first,
+                "end_date": last,
+                **_endpoints_argument(endpoints),
+                **_quota_argument(allow_over_quota),
+            },
             manifests=manifests,
             from_code=from_code,
             options=_options(logs, backoff_scale, extractors, None),

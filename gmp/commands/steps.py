@@ -7,10 +7,11 @@ trimmed, the last 256 kB kept), which the next task's `withParam` parses as a JS
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,9 +19,26 @@ from gmp.boundary import cli_errors, known_secrets
 from gmp.dates import parse_range, parse_run_date
 from gmp.endpoints import Mode, parse_endpoint_list
 from gmp.errors import GmpError, UsageError
+from gmp.guard import ALLOW_ENV
 from gmp.redact import redact_text
 from workflows.chunks import refuse_if_too_long
 from workflows.failures import decode, failed_steps
+
+if TYPE_CHECKING:
+    from gmp.endpoints import Endpoint
+
+
+# The workflow parameter `allow_over_quota` reaches the steps as this env var (a flag cannot be
+# switched by a template parameter).
+AllowOverQuota = Annotated[
+    bool,
+    typer.Option(
+        "--allow-over-quota",
+        envvar=ALLOW_ENV,
+        help="Run even if the plan exceeds what remains of the month's RAWG quota.",
+    ),
+]
+GUARDED_ELSEWHERE = "the extract steps will spend without a quota check"
 
 
 def dates(
@@ -29,21 +47,34 @@ def dates(
     endpoints: Annotated[
         str | None,
         typer.Option(
-            help="The backfill's endpoints: when none is extracted per day (only snapshots, "
-            "taken once), print [] and no day runs."
+            help="The backfill's endpoints (default: the daily set): what the quota guard plans; "
+            "when none is extracted per day (only snapshots, taken once), print [] and no day runs."
         ),
     ] = None,
+    allow_over_quota: AllowOverQuota = False,
 ) -> None:
     """Print the days from START to END (inclusive) as a JSON list: the backfill's fan-out.
 
     Both ends must be real past dates and one workflow covers at most 366 days; otherwise exit 2
     (`gmp submit-backfill` and `gmp backfill` split longer ranges into consecutive workflows).
+    Then the quota guard: exit 5 when the range's planned RAWG requests exceed what remains of
+    the month (GMP_MONTHLY_QUOTA less the quota ledger), unless --allow-over-quota.
     """
     with cli_errors():
         days = parse_range(start, end)
         refuse_if_too_long(days)
-        per_day = any(e.mode is not Mode.SNAPSHOT for e in parse_endpoint_list(endpoints))
+        targets = parse_endpoint_list(endpoints)
+        _guard(targets, days, allow_over_quota)
+        per_day = any(e.mode is not Mode.SNAPSHOT for e in targets)
         typer.echo(json.dumps([d.isoformat() for d in days] if per_day else []))
+
+
+def _guard(targets: list[Endpoint], days: list[dt.date], allow: bool) -> None:
+    from gmp.context import setup_logs
+    from gmp.guard import guard
+
+    setup_logs()
+    guard(targets, days, allow=allow, elsewhere=GUARDED_ELSEWHERE)
 
 
 class Kind(StrEnum):
@@ -63,21 +94,27 @@ def validate(
         Kind | None,
         typer.Option(
             help="Print only the per-day endpoints (games, game_details) or only the snapshots "
-            "(the backfill takes each snapshot once)."
+            "(the backfill takes each snapshot once). No quota guard: the backfill's `dates` "
+            "step guarded the whole range."
         ),
     ] = None,
+    allow_over_quota: AllowOverQuota = False,
 ) -> None:
     """Check a daily run's inputs before anything is spent: exit 2 on a bad date or endpoint.
 
+    Then the quota guard: exit 5 when the day's planned RAWG requests exceed what remains of the
+    month (GMP_MONTHLY_QUOTA less the quota ledger), unless --allow-over-quota.
     Prints the endpoints, normalised, as a JSON list (and nothing else on stdout): the daily
     DAG's extract fan-out reads it, so `games,genres` and `["games","genres"]` both work.
     """
     with cli_errors():
-        parse_run_date(run_date)
+        day = parse_run_date(run_date)
         chosen = parse_endpoint_list(endpoints)
         if only is not None:
             snapshots = only is Kind.SNAPSHOT
             chosen = [e for e in chosen if (e.mode is Mode.SNAPSHOT) == snapshots]
+        else:
+            _guard(chosen, [day], allow_over_quota)
         typer.echo(json.dumps([e.name for e in chosen]))
 
 

@@ -11,6 +11,7 @@ resume from the first chunk that did not succeed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Annotated
 
@@ -18,7 +19,7 @@ import typer
 
 from gmp.boundary import cli_errors
 from gmp.dates import parse_range, parse_run_date
-from gmp.endpoints import endpoint_names
+from gmp.endpoints import endpoint_names, parse_endpoint_list
 from gmp.roles import require
 from workflows import names
 from workflows.chunks import Chunk, split
@@ -101,8 +102,30 @@ Endpoints = Annotated[
 ]
 
 
+AllowOverQuota = Annotated[
+    bool,
+    typer.Option(
+        "--allow-over-quota",
+        help="Run even if the plan exceeds what remains of the month's RAWG quota "
+        "(the workflow parameter allow_over_quota=true).",
+    ),
+]
+
+
 def _endpoints(text: str | None) -> dict[str, str]:
     return {"endpoints": json.dumps(endpoint_names(text))} if text else {}
+
+
+def _guard(text: str | None, days: list[dt.date], allow: bool, step: str) -> dict[str, str]:
+    """The quota guard here first, when this machine has the key, the lake and the extract
+    extra (else the cluster's own step guards); the workflow parameter to pass on."""
+    from gmp.context import setup_logs
+    from gmp.guard import guard
+
+    setup_logs()
+    elsewhere = f"the cluster's {step} step runs the quota guard"
+    guard(parse_endpoint_list(text), days, allow=allow, elsewhere=elsewhere)
+    return {"allow_over_quota": "true"} if allow else {}
 
 
 def submit(  # noqa: PLR0917 - typer: the signature is the command line
@@ -112,12 +135,19 @@ def submit(  # noqa: PLR0917 - typer: the signature is the command line
     wait: Wait = False,
     timeout: Timeout = 6 * 3600,
     context: Context = None,
+    allow_over_quota: AllowOverQuota = False,
 ) -> None:
-    """Submit the daily WorkflowTemplate for RUN_DATE to the cluster; print the workflow's name."""
+    """Submit the daily WorkflowTemplate for RUN_DATE to the cluster; print the workflow's name.
+
+    The quota guard runs here first when RAWG_API_KEY and LAKE_BUCKET are set (exit 5 when the
+    day would overrun the month's quota), and again in the workflow's validate step.
+    """
     with cli_errors():
         require("submit", "orchestrate")
-        day = parse_run_date(run_date).isoformat()
+        parsed = parse_run_date(run_date)
+        day = parsed.isoformat()
         arguments = {"run_date": day, **_endpoints(endpoints)}
+        arguments |= _guard(endpoints, [parsed], allow_over_quota, "validate")
         _submit(names.DAILY_TEMPLATE, arguments, namespace, wait, timeout, context)
 
 
@@ -134,12 +164,15 @@ def submit_backfill(  # noqa: PLR0917 - typer: the signature is the command line
     ] = False,
     poll: Annotated[float, typer.Option(help="Seconds between status checks.", min=0.1)] = 5.0,
     context: Context = None,
+    allow_over_quota: AllowOverQuota = False,
 ) -> None:
     """Submit the backfill WorkflowTemplate from START to END; print each workflow's name.
 
     A range longer than one workflow may cover (366 days) runs as consecutive workflows, each
     submitted once the previous one Succeeded (so this waits); `--dry-run` prints one JSON line
     per workflow (start_date, end_date, days) without a cluster.
+    The quota guard runs here first for the whole range when RAWG_API_KEY and LAKE_BUCKET are
+    set (exit 5 when it would overrun the month's quota), and again in each workflow's `dates`.
     """
     with cli_errors():
         require("submit-backfill", "orchestrate")
@@ -149,7 +182,7 @@ def submit_backfill(  # noqa: PLR0917 - typer: the signature is the command line
             for chunk in chunks:
                 typer.echo(json.dumps(chunk.as_json()))
             return
-        extra = _endpoints(endpoints)
+        extra = _endpoints(endpoints) | _guard(endpoints, days, allow_over_quota, "dates")
         if len(chunks) == 1:
             arguments = {"start_date": days[0].isoformat(), "end_date": days[-1].isoformat()}
             _submit(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -97,7 +98,10 @@ def test_a_day_that_cannot_be_reached_whole_is_refused_before_paging(
     # Only counts were spent: page 1 of the day and of each window, no window paged further.
     assert {r.params["page"] for r in server.requests} == {"1"}
     assert f"spent {len(server.requests)} requests" in lines[0]
-    assert gmp.list_keys() == []  # nothing committed, nothing left staged
+    # Nothing committed, nothing left staged; the quota ledger records what the refusal spent.
+    (ledger,) = gmp.list_keys("_ledger/")
+    assert gmp.list_keys() == [ledger]
+    assert json.loads(gmp.read(ledger))["entries"][0]["requests"] == len(server.requests)
 
 
 def test_rerun_replaces_the_partition_and_drops_stale_pages(gmp: Gmp, standin_factory) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 
@@ -81,7 +82,11 @@ def test_a_hang_longer_than_the_timeout_is_cut_short(gmp: Gmp, standin) -> None:
     assert result.code == 1
     assert "timed out" in result.stderr
     assert time.monotonic() - started < 15
-    assert gmp.list_keys() == []
+    # Nothing but the quota ledger's record of the attempts RAWG received.
+    (ledger,) = gmp.list_keys("_ledger/")
+    assert gmp.list_keys() == [ledger]
+    spent = json.loads(gmp.read(ledger))["entries"][0]["requests"]
+    assert spent == len(standin.requests) == 3
 
 
 @pytest.mark.parametrize("hold_page", [1, 3, 6])

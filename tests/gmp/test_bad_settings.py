@@ -153,6 +153,16 @@ CASES = [
     run("GMP_LOG_FORMAT='yaml' must be one of", GMP_LOG_FORMAT="yaml"),
     run("LAKE_BUCKET='Bad_Bucket' is not an S3 bucket name", LAKE_BUCKET="Bad_Bucket"),
     run("GMP_CONCURRENCY='nan' is not a whole number", GMP_CONCURRENCY="nan"),
+    run("GMP_MONTHLY_QUOTA='20k' is not a whole number", GMP_MONTHLY_QUOTA="20k"),
+    run(
+        "GMP_MONTHLY_QUOTA='0' must be at least 1",
+        "backfill",
+        "--start",
+        RUN_DATE,
+        "--end",
+        "2024-05-02",
+        GMP_MONTHLY_QUOTA="0",
+    ),
     run(
         "S3_ENDPOINT='localhost' is not an http:// or https:// URL",
         "backfill",

@@ -107,8 +107,14 @@ def main(argv):
         print(out)
     if code:
         print(f"fake gmp: {command} failed with {code}", file=sys.stderr)
-    record = {"argv": argv, "start": started, "end": time.time(), "code": code}
-    record["alert_webhook"] = os.environ.get("GMP_ALERT_WEBHOOK")  # which steps may see it
+    record = {
+        "argv": argv,
+        "start": started,
+        "end": time.time(),
+        "code": code,
+        "allow_over_quota": os.environ.get("GMP_ALLOW_OVER_QUOTA"),
+        "alert_webhook": os.environ.get("GMP_ALERT_WEBHOOK"),  # which steps may see it
+    }
     with open(os.environ["FAKE_GMP_LOG"], "a") as log:
         log.write(json.dumps(record) + "\n")
     return code

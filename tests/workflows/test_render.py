@@ -268,6 +268,7 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
         "run_date",
         "endpoints",
         "transform",
+        "allow_over_quota",  # "true" turns validate's quota guard off
     ]
     assert yaml.safe_load(_template(daily, "daily")["inputs"]["parameters"][1]["default"]) == [
         "games",

@@ -75,6 +75,16 @@ def test_the_endpoints_parameter_narrows_the_fan_out(
     assert sorted(a[1] for a in commands(fake_gmp) if a[0] == "extract") == ["games", "publishers"]
 
 
+@pytest.mark.parametrize("allow", [None, "true"])
+def test_allow_over_quota_reaches_the_validate_step(
+    fake_gmp: Fake, rendered: dict[str, Any], allow: str | None
+) -> None:
+    args = {"run_date": "2024-05-01", **({"allow_over_quota": allow} if allow else {})}
+    assert fake_gmp.run(list(rendered.values()), names.DAILY_TEMPLATE, args).status == "Succeeded"
+    (validate,) = [c for c in fake_gmp.calls() if c["argv"][0] == "validate"]
+    assert validate["allow_over_quota"] == (allow or "false")  # the guard runs unless "true"
+
+
 def test_a_bad_run_date_stops_at_the_first_step(fake_gmp: Fake, rendered: dict[str, Any]) -> None:
     result = fake_gmp.run(list(rendered.values()), names.DAILY_TEMPLATE, {"run_date": "bad-date"})
     assert result.status == "Failed" and result.exit_code() == 2
@@ -113,6 +123,9 @@ def test_the_backfill_runs_the_daily_dag_per_day_within_its_parallelism(
     assert [a for a in extracts if a[1] == "tags"] == [
         ["extract", "tags", "--run-date", "2024-05-05", "--covers-from", "2024-05-01"]
     ]
+    # `dates` runs the quota guard for the range; the days' validate steps then skip it.
+    assert calls[0]["allow_over_quota"] == "false"
+    assert {c["allow_over_quota"] for c in daily} == {"true"}
     # The days only extract; the warehouse is built once for the range, after the last day.
     (transform,) = [c for c in calls if c["argv"][0] == "transform"]
     assert transform["argv"] == ["transform", "--start", "2024-05-01", "--end", "2024-05-05"]
