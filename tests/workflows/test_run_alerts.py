@@ -16,6 +16,8 @@ import pytest
 from devstack.standin import StandinServer
 from devstack.standin_faults import Fault
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp, Result
+from tests.gmp.test_quota import write_record
+from tests.gmp.test_quota_guard import guard_spend, only_probes
 from tests.receiver import HOOK_PATH, closed_port_url, receiver
 
 REFUSED_STEP = "extract(0:games)"
@@ -96,3 +98,29 @@ def test_an_unreachable_webhook_changes_nothing_about_the_run(run: Gmp) -> None:
     assert outcome_line(run)["alert"] == "failed"
     assert "alert not delivered to GMP_ALERT_WEBHOOK" in logs_text(run)
     assert HOOK_PATH not in result.stdout + result.stderr + logs_text(run)
+
+
+def test_a_run_refused_by_the_quota_guard_delivers_exactly_one_alert(
+    gmp: Gmp, standin: StandinServer, tmp_path: Path
+) -> None:
+    """Issue 13: the quota guard's refusal (exit 5 at validate) alerts once, spending only the
+    plan's probes, and names neither the key nor the webhook."""
+    write_record(gmp, 95)
+    gmp.env["GMP_TEST_LOGS"] = str(tmp_path / "logs")
+    with receiver() as hook:
+        result, data = run_day(gmp, GMP_ALERT_WEBHOOK=hook.url, GMP_MONTHLY_QUOTA="100")
+    assert result.code == 5, result.stderr[-3000:]
+    assert data["status"] == "Failed" and data["exit_handler"] == "Succeeded"
+    (alert,) = hook.received
+    assert [s["step"] for s in alert["failed_steps"]] == ["validate"]
+    first, *lines = alert["text"].splitlines()
+    assert "refused before spending" in first and f"run_date {RUN_DATE}" in first
+    step_line = next(line for line in lines if "`validate`" in line)
+    assert "exit code 5" in step_line and "refused before spending" in step_line
+    assert alert["path"] == HOOK_PATH
+    payload = json.dumps({k: v for k, v in alert.items() if k != "path"})
+    assert CANARY_KEY not in payload and HOOK_PATH not in payload
+    assert outcome_line(gmp)["alert"] == "sent"
+    assert only_probes(standin) and guard_spend(gmp) == len(standin.requests)
+    assert gmp.manifest("games") is None and gmp.manifest("genres") is None
+    assert HOOK_PATH not in result.stdout + result.stderr + logs_text(gmp)
