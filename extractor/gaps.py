@@ -81,6 +81,14 @@ class Partition:
     incomplete: bool = False
     covers_from: dt.date | None = None
 
+    def covers(self, day: dt.date) -> bool:
+        """Whether this complete partition stands for `day`: its own, or (a backfill's
+        snapshot) any day from its `covers_from` to its run_date."""
+        if self.incomplete:
+            return False
+        first = self.covers_from if self.covers_from is not None else self.run_date
+        return first <= day <= self.run_date
+
 
 def read_partition(endpoint: Endpoint, run_date: dt.date, manifest: Mapping[str, Any]) -> Partition:
     covers = manifest.get(COVERS_FROM)

@@ -1,4 +1,5 @@
-"""The committed partitions `gmp gaps` needs, read from the lake with one listing per endpoint."""
+"""The committed partitions `gmp gaps` (and `gmp status`, for a snapshot a backfill took on a
+later day) need, read from the lake with one listing per endpoint."""
 
 from __future__ import annotations
 
@@ -50,3 +51,27 @@ def committed_partitions(
 
     with ThreadPoolExecutor(READERS) as pool:
         return [p for p in pool.map(read, days) if p is not None]
+
+
+def covering_snapshot(
+    lake: Lake, endpoint: Endpoint, day: dt.date, *, span_days: int
+) -> Partition | None:
+    """The earliest complete snapshot after `day` whose `covers_from` reaches back to it (a
+    backfill's, taken on its last day), or None. One listing of the `span_days - 1` days after
+    `day`, then their manifests in date order, `READERS` at a time, stopping at the first cover."""
+    if endpoint.mode is not Mode.SNAPSHOT:
+        return None
+    later = committed_days(
+        lake, endpoint.name, day + dt.timedelta(days=1), day + dt.timedelta(days=span_days - 1)
+    )
+
+    def read(later_day: dt.date) -> Partition | None:
+        manifest = lake.manifest(endpoint.name, later_day)
+        return None if manifest is None else read_partition(endpoint, later_day, manifest)
+
+    with ThreadPoolExecutor(READERS) as pool:
+        for i in range(0, len(later), READERS):
+            for found in pool.map(read, later[i : i + READERS]):
+                if found is not None and found.covers(day):
+                    return found
+    return None

@@ -201,3 +201,49 @@ def test_covers_from_is_for_snapshots_and_not_after_the_run_date(gmp: Gmp) -> No
     wide = gmp("extract", "genres", "--run-date", "2024-05-02", "--covers-from", "2023-05-01")
     assert wide.code == 2 and "more than 366 days" in wide.stderr
     assert gmp.list_keys("genres/") == []
+
+
+# -- gmp status: a snapshot a backfill took on its last day ------------------------------------
+
+
+def test_a_partition_covers_its_day_and_a_backfill_snapshot_its_range() -> None:
+    daily, backfill = Partition(d(4)), Partition(d(5), covers_from=d(1))
+    assert daily.covers(d(4)) and not daily.covers(d(3)) and not daily.covers(d(5))
+    assert [backfill.covers(day) for day in (d(30, 4), d(1), d(3), d(5), d(6))] == [
+        False, True, True, True, False,
+    ]  # fmt: skip
+    assert not Partition(d(5), incomplete=True, covers_from=d(1)).covers(d(3))
+
+
+def status(gmp: Gmp, day: str, endpoints: str) -> tuple[int, dict[str, str]]:
+    """The exit code and each endpoint's `committed` cell of `gmp status`."""
+    result = gmp("status", "--run-date", day, "--endpoints", endpoints, COLUMNS="80")
+    assert result.code in (0, 1), result.stderr
+    cells = {}
+    for line in result.stdout.splitlines():
+        parts = [p.strip() for p in line.split("│")]
+        if len(parts) > 2 and parts[1] in endpoints.split(","):
+            cells[parts[1]] = parts[2]
+    assert set(cells) == set(endpoints.split(",")), result.stdout
+    return result.code, cells
+
+
+def test_status_counts_a_day_a_later_backfill_snapshot_covers(gmp: Gmp) -> None:
+    """A backfill of 05-01..05-05 took genres once, on 05-05 (covers_from 05-01); a daily run
+    took genres on 05-03 too. Status of the middle days is committed, and says by which."""
+    extract(gmp, "genres", "2024-05-03")
+    extract(gmp, "genres", "2024-05-05", "--covers-from", "2024-05-01")
+    extract(gmp, "games", "2024-05-02")
+    assert status(gmp, "2024-05-02", "games,genres") == (
+        0, {"games": "yes", "genres": "covered by 2024-05-05"},
+    )  # fmt: skip
+    assert status(gmp, "2024-05-04", "genres") == (0, {"genres": "covered by 2024-05-05"})
+    assert status(gmp, "2024-05-03", "genres") == (0, {"genres": "yes"})  # its own partition
+    assert status(gmp, "2024-05-05", "genres") == (0, {"genres": "yes"})
+    # outside the range, or another endpoint the backfill did not take: not committed
+    assert status(gmp, "2024-04-30", "genres") == (1, {"genres": "no"})
+    assert status(gmp, "2024-05-06", "genres") == (1, {"genres": "no"})
+    assert status(gmp, "2024-05-02", "genres,tags") == (
+        1, {"genres": "covered by 2024-05-05", "tags": "no"},
+    )  # fmt: skip
+    assert status(gmp, "2024-05-03", "games") == (1, {"games": "no"})  # per-day: never covered
