@@ -49,7 +49,7 @@ def test_a_failed_run_names_each_failing_step_and_what_its_exit_code_means() -> 
         "2024-05-01",
     )
     assert alert["failed_steps"] == [EXTRACT_REFUSED]
-    assert alert["drift"] == "games: 1 path added"
+    assert alert["drift"] == "drift: games +1 field (x)"
 
 
 def test_a_succeeded_run_without_removed_fields_needs_no_alert() -> None:
