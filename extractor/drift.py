@@ -240,6 +240,8 @@ def _describe(result: EndpointDrift) -> str:
 def summary_line(results: list[EndpointDrift]) -> str:
     """One line: "drift: none", or e.g. "drift: games -1 field (metacritic, read by models),
     +1 field (x); genres type changed: games_count number→string"."""
+    if results and all(r.status == NO_PARTITION for r in results):
+        return "drift: none compared (no partition of this day)"
     drifted = [_describe(r) for r in results if r.drifted]
     unknown = [r.endpoint for r in results if r.status == UNKNOWN]
     line = "drift: " + ("; ".join(drifted) if drifted else "none")

@@ -111,7 +111,9 @@ def build_alert(record: dict[str, Any]) -> dict[str, Any] | None:
         if removed:
             lines.append(f":warning: RAWG removed fields read by models: {', '.join(removed)}")
     if drift:
-        lines.append(f"Drift: {drift}")
+        # the summary line already reads "drift: …" (extractor/drift.py summary_line)
+        text = str(drift).removeprefix("drift:").strip()
+        lines.append(f"Drift: {text}")
     return {
         "text": "\n".join(lines),
         "workflow": workflow,

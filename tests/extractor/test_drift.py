@@ -75,6 +75,9 @@ def test_summary_line() -> None:
         "genres type changed: games_count number→string"
     )
     assert summary_line([quiet, EndpointDrift("stores", day, "no partition")]) == "drift: none"
+    # a day nothing was taken for (a run refused before spending) compares nothing: not "none"
+    nothing = [EndpointDrift(e, day, "no partition") for e in ("games", "genres")]
+    assert summary_line(nothing) == "drift: none compared (no partition of this day)"
     assert summary_line([EndpointDrift("tags", day, "shape unknown")]) == (
         "drift: none (shape unknown for tags)"
     )

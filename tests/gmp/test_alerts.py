@@ -36,20 +36,20 @@ def record(status: str = "Failed", **extra: Any) -> dict[str, Any]:
 
 
 def test_a_failed_run_names_each_failing_step_and_what_its_exit_code_means() -> None:
-    alert = build_alert(record(drift="games: 1 path added"))
+    alert = build_alert(record(drift="drift: games +1 field (x)"))
     assert alert is not None
     first, *rest = alert["text"].splitlines()
     assert first == ":red_circle: *game-market-daily-abc12* Failed — run_date 2024-05-01"
     step_line = next(line for line in rest if "extract(0:games)" in line)
     assert "exit code 3" in step_line and "RAWG refused the API key" in step_line
-    assert "Drift: games: 1 path added" in rest
+    assert "Drift: games +1 field (x)" in rest  # the summary's own "drift:" is not repeated
     assert (alert["workflow"], alert["status"], alert["run_date"]) == (
         "game-market-daily-abc12",
         "Failed",
         "2024-05-01",
     )
     assert alert["failed_steps"] == [EXTRACT_REFUSED]
-    assert alert["drift"] == "games: 1 path added"
+    assert alert["drift"] == "drift: games +1 field (x)"
 
 
 def test_a_succeeded_run_without_removed_fields_needs_no_alert() -> None:

@@ -32,7 +32,10 @@
     {%- if type == 'json' -%}
         {{ snowflake__json_get(expr, path) }}
     {%- else -%}
-        cast({{ snowflake__json_get(expr, path) }} as {{ json_sql_type(type) }})
+        {#- TRY_CAST takes text, not VARIANT (Snowflake docs, TRY_CAST: "only works for string
+            expressions"): the value as text first; `::varchar` of a VARIANT string is the string
+            itself, unquoted. A retyped value then reads as NULL, as on DuckDB. -#}
+        try_cast({{ snowflake__json_get(expr, path) }}::varchar as {{ json_sql_type(type) }})
     {%- endif -%}
 {%- endmacro %}
 
