@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Annotated
+
+import typer
 
 from gmp.context import lake_settings, quota_settings, rawg_settings
 from gmp.endpoints import Endpoint
@@ -17,6 +20,17 @@ from gmp.roles import installed
 log = logging.getLogger("gmp")
 
 ALLOW_ENV = "GMP_ALLOW_OVER_QUOTA"  # how a workflow step receives allow_over_quota
+
+# The one --allow-over-quota option of run, backfill, submit, submit-backfill, validate and dates.
+AllowOverQuota = Annotated[
+    bool,
+    typer.Option(
+        "--allow-over-quota",
+        envvar=ALLOW_ENV,
+        help="Run even if the plan exceeds what remains of the month's RAWG quota "
+        "(the workflow parameter allow_over_quota=true).",
+    ),
+]
 
 
 def guard(endpoints: list[Endpoint], days: list[dt.date], *, allow: bool, elsewhere: str) -> None:

@@ -11,6 +11,7 @@ import typer
 
 from gmp import preflight
 from gmp.boundary import cli_errors, known_secrets
+from gmp.guard import AllowOverQuota
 from gmp.roles import require
 from workflows import names
 
@@ -50,14 +51,6 @@ Extractors = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")]
-AllowOverQuota = Annotated[
-    bool,
-    typer.Option(
-        "--allow-over-quota",
-        help="Run even if the plan exceeds what remains of the month's RAWG quota "
-        "(the workflow parameter allow_over_quota=true).",
-    ),
-]
 
 
 def _quota_argument(allow: bool) -> dict[str, str]:

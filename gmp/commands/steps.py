@@ -19,7 +19,7 @@ from gmp.boundary import cli_errors, known_secrets
 from gmp.dates import parse_range, parse_run_date
 from gmp.endpoints import Mode, parse_endpoint_list
 from gmp.errors import GmpError, UsageError
-from gmp.guard import ALLOW_ENV
+from gmp.guard import AllowOverQuota
 from gmp.redact import redact_text
 from workflows.chunks import refuse_if_too_long
 from workflows.failures import decode, failed_steps
@@ -28,16 +28,6 @@ if TYPE_CHECKING:
     from gmp.endpoints import Endpoint
 
 
-# The workflow parameter `allow_over_quota` reaches the steps as this env var (a flag cannot be
-# switched by a template parameter).
-AllowOverQuota = Annotated[
-    bool,
-    typer.Option(
-        "--allow-over-quota",
-        envvar=ALLOW_ENV,
-        help="Run even if the plan exceeds what remains of the month's RAWG quota.",
-    ),
-]
 GUARDED_ELSEWHERE = "the extract steps will spend without a quota check"
 
 

@@ -20,6 +20,7 @@ import typer
 from gmp.boundary import cli_errors
 from gmp.dates import parse_range, parse_run_date
 from gmp.endpoints import endpoint_names, parse_endpoint_list
+from gmp.guard import AllowOverQuota
 from gmp.roles import require
 from workflows import names
 from workflows.chunks import Chunk, split
@@ -99,16 +100,6 @@ Context = Annotated[
 Timeout = Annotated[float, typer.Option(help="With --wait: give up following after this many s.")]
 Endpoints = Annotated[
     str | None, typer.Option(help="Comma-separated endpoints (default: the template's list).")
-]
-
-
-AllowOverQuota = Annotated[
-    bool,
-    typer.Option(
-        "--allow-over-quota",
-        help="Run even if the plan exceeds what remains of the month's RAWG quota "
-        "(the workflow parameter allow_over_quota=true).",
-    ),
 ]
 
 
