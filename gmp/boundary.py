@@ -121,6 +121,31 @@ def _debug() -> bool:
         return False
 
 
+# Kubernetes mounts this file in every container (terminationMessagePath's default) and copies
+# what a process writes there into the container's terminated `message`; Argo's controller then
+# makes the node message "main: Error (exit code N): <it>" (workflow/controller/operator.go
+# `inferFailedReason`, v4.0.9), and argoexec's emissary leaves it alone when the command exits
+# non-zero (cmd/argoexec/main.go). So `argo get`, `{{workflow.failures}}` and the failure alert
+# carry the one error line, not just the code. Locally the runner names a file of its own.
+TERMINATION_LOG_ENV = "GMP_TERMINATION_LOG"
+TERMINATION_LOG = "/dev/termination-log"
+TERMINATION_MAX_BYTES = 1024  # kept short: it rides in every node message and workflow.failures
+
+
+def say_error(line: str) -> None:
+    """The one error line: on stderr, and as the container's termination message when the file
+    exists (in a pod, or under the local runner); never created here, never fatal."""
+    typer.echo(line, err=True)
+    path = os.environ.get(TERMINATION_LOG_ENV) or TERMINATION_LOG
+    if not os.path.isfile(path):
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(line.encode()[:TERMINATION_MAX_BYTES].decode(errors="ignore"))
+    except OSError:
+        pass
+
+
 @contextmanager
 def cli_errors() -> Iterator[None]:
     """Expected failures become one line on stderr and the contract's exit code."""
@@ -130,7 +155,7 @@ def cli_errors() -> Iterator[None]:
     except typer.Exit:
         raise
     except GmpError as exc:
-        typer.echo(f"gmp: error: {redact_text(str(exc), secrets)}", err=True)
+        say_error(f"gmp: error: {redact_text(str(exc), secrets)}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo(
@@ -144,10 +169,10 @@ def cli_errors() -> Iterator[None]:
             typer.echo(redact_text(traceback.format_exc(), secrets), err=True)
         service = service_failure(exc)
         if service is not None:
-            typer.echo(f"gmp: error: {redact_text(service, secrets)}", err=True)
+            say_error(f"gmp: error: {redact_text(service, secrets)}")
             raise typer.Exit(1) from None
         message = redact_text(f"{type(exc).__name__}: {exc}", secrets)
-        typer.echo(f"gmp: unexpected error: {message}", err=True)
+        say_error(f"gmp: unexpected error: {message}")
         raise typer.Exit(1) from None
 
 
@@ -171,7 +196,7 @@ class OneLineUsage(TyperGroup):
         except click_errors.ClickException as exc:
             ctx = getattr(exc, "ctx", None)
             where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-            typer.echo(f"gmp: error: {exc.format_message().rstrip('.')}{where}", err=True)
+            say_error(f"gmp: error: {exc.format_message().rstrip('.')}{where}")
             code = exc.exit_code
         except typer.Abort:
             typer.echo("gmp: interrupted", err=True)

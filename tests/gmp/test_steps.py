@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +90,28 @@ def test_gmp_backfill_runs_a_long_range_as_consecutive_backfills() -> None:
     ]
     # A bad range goes to the template as given: its `dates` step refuses it, as on Argo.
     assert _ranges("2024-05-05", "2024-05-01") == [("2024-05-05", "2024-05-01")]
+
+
+def test_a_failed_step_leaves_its_error_line_as_the_termination_message(tmp_path: Path) -> None:
+    """Kubernetes copies the file at terminationMessagePath (default /dev/termination-log) into
+    the container's terminated message, which Argo puts in the node message (operator.go
+    `inferFailedReason`, v4.0.9): the step writes its one error line there, if the file exists."""
+    message = tmp_path / "termination-log"
+    message.write_text("")
+    env = {**os.environ, "GMP_TERMINATION_LOG": str(message)}
+    bad = subprocess.run(
+        [GMP, "validate", "--run-date", "2024-05-01", "--endpoints", "gamez"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert message.read_text() == bad.stderr.strip()
+    assert message.read_text().startswith("gmp: error: unknown endpoint 'gamez'")
+    # usage errors (click's own) too
+    message.write_text("")
+    subprocess.run([GMP, "dates", "--start", "2024-05-01"], env=env, check=False)
+    assert message.read_text().startswith("gmp: error: Missing option '--end'")
+    # outside a pod the file is absent: nothing is created
+    absent = tmp_path / "absent"
+    env["GMP_TERMINATION_LOG"] = str(absent)
+    subprocess.run([GMP, "validate", "--run-date", "bad"], env=env, check=False)
+    assert not absent.exists()

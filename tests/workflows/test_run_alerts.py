@@ -117,6 +117,9 @@ def test_a_run_refused_by_the_quota_guard_delivers_exactly_one_alert(
     assert "refused before spending" in first and f"run_date {RUN_DATE}" in first
     step_line = next(line for line in lines if "`validate`" in line)
     assert "exit code 5" in step_line and "refused before spending" in step_line
+    # the step's own error line, as Argo copies a container's termination message into the
+    # node message (operator.go `inferFailedReason`): the guard's numbers reach the alert
+    assert "requests" in step_line and "allow-over-quota" in step_line
     assert alert["path"] == HOOK_PATH
     payload = json.dumps({k: v for k, v in alert.items() if k != "path"})
     assert CANARY_KEY not in payload and HOOK_PATH not in payload

@@ -35,8 +35,9 @@ def safe(path: str) -> str:
 
 def human(attempt: Attempt) -> str:
     """The attempt's message for a person: "exit code N" rather than the pod's wording."""
-    if attempt.message == f"main: Error (exit code {attempt.exit_code})":
-        return f"exit code {attempt.exit_code}"
+    pod_wording = f"main: Error (exit code {attempt.exit_code})"
+    if attempt.message.startswith(pod_wording):  # then, maybe, ": <its termination message>"
+        return f"exit code {attempt.exit_code}{attempt.message.removeprefix(pod_wording)}"
     return attempt.message
 
 

@@ -17,6 +17,10 @@ from typing import Any
 from workflows.runner import children
 from workflows.spec import SpecError, substitute
 
+# Where a step writes its termination message (gmp/boundary.py `say_error`): in a pod,
+# /dev/termination-log, which Kubernetes mounts; here, a file of the attempt's own.
+TERMINATION_LOG_ENV = "GMP_TERMINATION_LOG"
+
 # A container command → the local argv prefix that runs it (tests point `gmp` at a stand-in).
 LOCAL_COMMANDS: dict[str, list[str]] = {"gmp": [str(Path(sys.executable).with_name("gmp"))]}
 
@@ -174,8 +178,10 @@ def run_attempt(
     """Run the container's command + args; stdout and stderr go to `log_path`.
 
     The attempt's phase follows operator.go `inferFailedReason`: a non-zero exit of the main
-    container is Failed with "main: Error (exit code N)"; a signal shows as exit code 128+N, as a
-    container reports it; the pod deadline is Failed with the kubelet's message.
+    container is Failed with "main: Error (exit code N)", followed by ": <message>" when the
+    container left a termination message (v4.0.9: `if t.Message != "" { msg = ... }`); a signal
+    shows as exit code 128+N, as a container reports it; the pod deadline is Failed with the
+    kubelet's message.
     """
     container = template["container"]
     command = [substitute(str(c), scope) for c in container.get("command", [])]
@@ -191,6 +197,9 @@ def run_attempt(
     except MissingSecret as exc:
         log_path.write_text(str(exc) + "\n", encoding="utf-8")
         return Attempt("Failed", None, 0.0, "", log_path, str(exc))
+    termination_path = log_path.with_suffix(".termination")
+    termination_path.write_bytes(b"")  # the kubelet's file: there, empty, before the start
+    env[TERMINATION_LOG_ENV] = str(termination_path)
     stdout_path = log_path.with_suffix(".stdout")
     with stdout_path.open("wb") as out, log_path.open("wb") as err:
         proc = processes.start(argv, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
@@ -211,5 +220,10 @@ def run_attempt(
         return Attempt("Failed", code, seconds, stdout, log_path, DEADLINE_MESSAGE)
     if code == 0:
         return Attempt("Succeeded", 0, seconds, stdout, log_path)
-    message = "stopped" if processes.cancelled.is_set() else f"main: Error (exit code {code})"
+    if processes.cancelled.is_set():
+        return Attempt("Failed", code, seconds, stdout, log_path, "stopped")
+    message = f"main: Error (exit code {code})"
+    left = termination_path.read_text(encoding="utf-8", errors="replace").strip()
+    if left:
+        message = f"{message}: {left}"
     return Attempt("Failed", code, seconds, stdout, log_path, message)
