@@ -38,11 +38,11 @@ from hera.workflows.models import TemplateRef
 from workflows import names
 from workflows.daily import DEFAULT_ENDPOINTS_JSON
 from workflows.templates import (
-    ALLOW_OVER_QUOTA_ENV,
     BACKFILL_DEADLINE_S,
     SHORT_STEP_DEADLINE_S,
     extract_container,
     gmp_container,
+    guard_container,
     outcome_container,
     retry,
     transform_container,
@@ -75,7 +75,7 @@ with WorkflowTemplate(
 ) as backfill:
     # Lists the days, then the quota guard for the whole range (exit 5, not retried, when the
     # range's plan exceeds what remains of the month).
-    dates = gmp_container(
+    dates = guard_container(
         "dates",
         args=[
             "dates",
@@ -86,12 +86,7 @@ with WorkflowTemplate(
             "--endpoints",
             "{{inputs.parameters.endpoints}}",
         ],
-        inputs=["start_date", "end_date", "endpoints", "allow_over_quota"],
-        secrets=names.EXTRACT_SECRETS,
-        env={ALLOW_OVER_QUOTA_ENV: "{{inputs.parameters.allow_over_quota}}"},
-        memory=("256Mi", "512Mi"),
-        deadline_s=SHORT_STEP_DEADLINE_S,
-        retry_strategy=retry(2, backoff_s=5),
+        inputs=["start_date", "end_date", "endpoints"],
     )
     # The endpoints of one kind, checked and normalised (a JSON list, the fan-outs' withParam).
     split = gmp_container(

@@ -10,14 +10,11 @@ from hera.workflows import DAG, Parameter, Task, WorkflowTemplate
 from gmp.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode
 from workflows import names
 from workflows.templates import (
-    ALLOW_OVER_QUOTA_ENV,
     DAILY_DEADLINE_S,
-    SHORT_STEP_DEADLINE_S,
     TMP_MOUNT,
     extract_container,
-    gmp_container,
+    guard_container,
     outcome_container,
-    retry,
     transform_container,
     workflow_defaults,
 )
@@ -50,15 +47,10 @@ with WorkflowTemplate(
 ) as daily:
     # Checks the inputs, then the quota guard: the day's plan (RAWG probes, recorded in the
     # quota ledger) against what remains of the month; exit 5 (not retried) when it would overrun.
-    validate = gmp_container(
+    validate = guard_container(
         "validate",
         args=["validate", "--run-date", RUN_DATE, "--endpoints", "{{inputs.parameters.endpoints}}"],
-        inputs=["run_date", "endpoints", "allow_over_quota"],
-        secrets=names.EXTRACT_SECRETS,
-        env={ALLOW_OVER_QUOTA_ENV: "{{inputs.parameters.allow_over_quota}}"},
-        memory=("256Mi", "512Mi"),
-        deadline_s=SHORT_STEP_DEADLINE_S,
-        retry_strategy=retry(2, backoff_s=5),
+        inputs=["run_date", "endpoints"],
     )
     extract = extract_container(
         "extract",

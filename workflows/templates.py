@@ -48,9 +48,6 @@ DAILY_DEADLINE_S = 6 * 3600
 BACKFILL_DEADLINE_S = 7 * 24 * 3600
 TTL_AFTER_SUCCESS_S = 24 * 3600
 TTL_AFTER_FAILURE_S = 7 * 24 * 3600
-# The workflow parameter `allow_over_quota` reaches the quota guard (`gmp validate`, `gmp dates`)
-# as this env var: a flag cannot be switched on and off by a parameter in `args`.
-ALLOW_OVER_QUOTA_ENV = ALLOW_ENV
 
 
 def backoff_waits(limit: int, backoff_s: int, factor: int) -> list[int]:
@@ -188,6 +185,23 @@ def gmp_container(
         active_deadline_seconds=deadline_s,
         retry_strategy=retry_strategy,
         synchronization=synchronization,
+    )
+
+
+def guard_container(name: str, *, args: list[str], inputs: list[str]) -> Container:
+    """A first step that runs the quota guard (`gmp validate`, `gmp dates`): it probes RAWG and
+    reads the ledger, so it gets the extract secrets. The workflow parameter `allow_over_quota`
+    (an input of its own, added last) reaches it as GMP_ALLOW_OVER_QUOTA: a flag cannot be
+    switched on and off by a parameter in `args`."""
+    return gmp_container(
+        name,
+        args=args,
+        inputs=[*inputs, "allow_over_quota"],
+        secrets=names.EXTRACT_SECRETS,
+        env={ALLOW_ENV: "{{inputs.parameters.allow_over_quota}}"},
+        memory=("256Mi", "512Mi"),
+        deadline_s=SHORT_STEP_DEADLINE_S,
+        retry_strategy=retry(2, backoff_s=5),
     )
 
 
