@@ -91,7 +91,6 @@ class RawgClient:
         self._limiter = RateLimiter(settings.max_rps)
         self._lock = threading.Lock()
         self._in_flight = threading.BoundedSemaphore(settings.concurrency)
-        self.requests_made = 0
         self.retries = 0
         # Every attempt, by endpoint, run_date and day: what the quota ledger records.
         self.tally = RequestTally()
@@ -106,6 +105,11 @@ class RawgClient:
             transport=transport,
             follow_redirects=False,
         )
+
+    @property
+    def requests_made(self) -> int:
+        """Every attempt sent so far (probes, retries, 429s, 404s): the ledger's tally's count."""
+        return self.tally.total
 
     def __enter__(self) -> RawgClient:
         return self
@@ -174,8 +178,6 @@ class RawgClient:
 
     def _get_once(self, path: str, query: dict[str, str]) -> httpx.Response:
         self._limiter.wait()
-        with self._lock:
-            self.requests_made += 1
         self.tally.count()  # the one place an attempt is sent: every attempt is counted
         try:
             with self._in_flight:
