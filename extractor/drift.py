@@ -150,8 +150,10 @@ def read_by_models(endpoint: str, removed: list[str]) -> list[str]:
 # -- the lake ---------------------------------------------------------------------------------
 
 
-def committed_days(lake: Lake, endpoint: str) -> list[dt.date]:
-    """The endpoint's partition days in the lake, newest first (one listing)."""
+def partition_days(lake: Lake, endpoint: str) -> list[dt.date]:
+    """The endpoint's partition folders' days, newest first, committed or not: one delimited
+    listing of the whole history (`gaps_lake.committed_days` lists every object of a range;
+    over ten years of pages that would be a hundred times more LIST requests)."""
     days = []
     for folder in lake.folders(join_key(lake.prefix, endpoint) + "/"):
         match = _FOLDER.search(folder)
@@ -167,7 +169,7 @@ def previous_manifest(
     lake: Lake, endpoint: str, run_date: dt.date
 ) -> tuple[dt.date, dict[str, Any]] | None:
     """The newest committed partition before run_date: its day and manifest."""
-    for day in committed_days(lake, endpoint):
+    for day in partition_days(lake, endpoint):
         if day >= run_date:
             continue
         manifest = lake.manifest(endpoint, day)  # a folder without one is mid-commit: skip it

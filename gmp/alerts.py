@@ -23,7 +23,8 @@ from gmp.redact import redact_text
 log = logging.getLogger(__name__)
 
 # What each exit code of the CLI contract means to the person reading the alert. Argo's node
-# message for a failed pod is only "Error (exit code N)" (the local runner: "main: Error ...").
+# message for a failed pod is "main: Error (exit code N)", then ": <the step's own error line>"
+# when gmp left one as the termination message (gmp/boundary.py `say_error`).
 EXIT_MEANINGS: dict[int, str] = {
     UsageError.exit_code: "bad input or a missing setting (not retried)",
     AuthRefused.exit_code: "RAWG refused the API key (not retried)",
