@@ -128,10 +128,14 @@ class StandinServer:
             return [dataclasses.replace(f) for f in self._faults]
 
     def take_fault(self, path: str, page: int | None) -> Fault | None:
-        """The first queued fault matching this request, counted down; None when it passes."""
+        """The first queued fault matching this request, counted down; None when it passes.
+        A matching fault with `skip` left lets the request pass it, one fewer to skip."""
         with self._lock:
             for fault in self._faults:
                 if fault.times != 0 and fault.matches(path, page):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
                     if fault.times > 0:
                         fault.times -= 1
                     taken = dataclasses.replace(fault)

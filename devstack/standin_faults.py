@@ -30,6 +30,8 @@ class Fault:
     times: int = 1
     retry_after: int = 1  # seconds, for "429-retry-after"
     hang_seconds: float = 30.0  # for "hang": then 500, as RAWG has been seen to do
+    # matching requests that pass before this fault starts: faults spread over a run (chaos)
+    skip: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -48,7 +50,7 @@ class Fault:
         if unknown := set(data) - names:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
         checks = {"path": (str, type(None)), "page": (int, type(None)), "times": (int,),
-                  "retry_after": (int,), "hang_seconds": (int, float)}  # fmt: skip
+                  "retry_after": (int,), "hang_seconds": (int, float), "skip": (int,)}  # fmt: skip
         for name, types in checks.items():
             if name in data and (not isinstance(data[name], types) or isinstance(data[name], bool)):
                 raise ValueError(f"fault field {name!r} has the wrong type")

@@ -391,6 +391,18 @@ def test_faults_match_path_and_page_and_count_down(
     assert all("key" not in r.params for r in recorded)
 
 
+def test_a_fault_with_skip_lets_that_many_matching_requests_pass_first(
+    standin: StandinServer, client: httpx.Client
+) -> None:
+    standin.add_fault(Fault("429", path="/games", times=2, skip=3))
+    standin.add_fault(Fault("503", path="/genres", skip=1))
+    assert [get(client, "/games").status_code for _ in range(6)] == [200, 200, 200, 429, 429, 200]
+    assert [get(client, "/genres").status_code for _ in range(3)] == [200, 503, 200]
+    assert standin.faults == []
+    with pytest.raises(ValueError, match="skip"):
+        Fault.from_json({"kind": "500", "skip": "3"})
+
+
 def test_admin_routes_drive_a_running_standin(standin: StandinServer) -> None:
     admin = standin.url.removesuffix("/api") + "/_standin"
     started = time.time()
