@@ -68,6 +68,13 @@ def backfill_argv(end: str, logs: Path | None = None) -> list[str]:
     return argv + (["--logs", str(logs)] if logs else [])
 
 
+def backfill(end: str, env: dict[str, str], logs: Path) -> tuple[int, float]:
+    """One backfill to its end: its exit code and wall time."""
+    started = time.monotonic()
+    code = subprocess.run(backfill_argv(end, logs), env=env, capture_output=True, check=False)
+    return code.returncode, time.monotonic() - started
+
+
 def environment(
     standin: StandinServer, s3: S3Credentials, work: Path, name: str, cap: int
 ) -> dict[str, str]:
@@ -100,14 +107,9 @@ def chaos(args: argparse.Namespace) -> dict[str, Any]:
         try:
             free_env = environment(standin, s3, work, "fault-free", args.cap)
             free_lake = LakeView(s3, free_env["LAKE_PREFIX"])
-            started = time.monotonic()
-            free = subprocess.run(
-                backfill_argv(end, work / "logs-free"), env=free_env, capture_output=True,
-                text=True, check=False,
-            )  # fmt: skip
-            free_seconds = time.monotonic() - started
-            if free.returncode != 0:
-                raise RuntimeError(f"the fault-free backfill failed: {free.stderr[-3000:]}")
+            free_code, free_seconds = backfill(end, free_env, work / "logs-free")
+            if free_code != 0:
+                raise RuntimeError(f"the fault-free backfill failed: see {work / 'logs-free'}")
             free_requests = standin.requests
             standin.reset_requests()
             per_path = Counter(
@@ -130,12 +132,7 @@ def chaos(args: argparse.Namespace) -> dict[str, Any]:
             leftovers = chaos_lake.leftovers()  # before the re-run's commits collect them
             standin.reset_requests()
             standin.clear_faults()
-            rerun_started = time.monotonic()
-            rerun = subprocess.run(
-                backfill_argv(end, work / "logs-rerun"), env=chaos_env, capture_output=True,
-                text=True, check=False,
-            )  # fmt: skip
-            rerun_seconds = time.monotonic() - rerun_started
+            rerun_code, rerun_seconds = backfill(end, chaos_env, work / "logs-rerun")
             rerun_requests = standin.requests
             committed = chaos_lake.committed()
             details = detail_days(chaos_lake, committed)
@@ -180,7 +177,7 @@ def chaos(args: argparse.Namespace) -> dict[str, Any]:
                     "leases_taken_over": run.step_logs_saying("took over the commit lease"),
                 },
                 "rerun": {
-                    "exit_code": rerun.returncode,
+                    "exit_code": rerun_code,
                     "seconds": rerun_seconds,
                     "requests": len(rerun_requests),
                     "guard_probes": sum(r.params.get("page_size") == "1" for r in rerun_requests),
