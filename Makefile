@@ -12,7 +12,7 @@ ENDPOINTS ?= games genres platforms stores tags
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-snowflake browser test lint format demo sandbox bench bench-extract bench-run bench-transform bench-report bench-transform-details bench-details ci clean \
+.PHONY: help setup setup-snowflake browser test lint format demo sandbox bench bench-extract bench-run bench-transform bench-report bench-transform-details bench-details bench-chaos ci clean \
 	images images-test kind-up kind-load kind-deploy kind-submit kind-backfill kind-e2e kind-down helm-lint
 
 help: ## List the targets
@@ -78,7 +78,7 @@ sandbox: setup ## Start the offline stack in the foreground and print its env (C
 bench-report: setup ## Report: how long `gmp report` takes on the demo's warehouse (run `make demo` first)
 	$(BIN)/python bench/bench_report.py
 
-bench: bench-extract bench-run bench-transform bench-transform-details bench-details ## Run every benchmark (~40 min on 2 cores; results in bench/results/)
+bench: bench-extract bench-run bench-transform bench-transform-details bench-details bench-chaos ## Run every benchmark (~55 min on 2 cores; results in bench/results/)
 
 bench-extract: setup ## Extractor: gmp vs the latency bound and dlt, peak RSS (~3 min)
 	$(BIN)/pip install --quiet -e '.[bench]'
@@ -92,6 +92,9 @@ bench-transform: setup ## Warehouse: day N vs day 1, dbt vs a raw scan, full ref
 
 bench-transform-details: setup ## Warehouse: a day's gmp transform with game_details vs without (~15 min)
 	$(BIN)/python bench/bench_transform_details.py
+
+bench-chaos: setup ## Chaos: a 30-day backfill under RAWG faults, SIGKILLed 5 times and resumed, vs a fault-free run (~15 min)
+	$(BIN)/python bench/bench_chaos.py
 
 bench-details: setup ## game_details layout: DuckDB read time of a day of details by bodies per file (~3 min)
 	$(BIN)/python bench/bench_details.py
