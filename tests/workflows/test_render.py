@@ -326,6 +326,11 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
     one_day = _template(backfill, "backfill-day")
     gate, day, stop = one_day["dag"]["tasks"]
     assert one_day["dag"]["target"] == "day stop"
+    assert _template(backfill, gate["template"])["container"]["args"][:3] == [
+        "gate",
+        "--workflow",
+        "{{workflow.name}}",
+    ]
     assert day["templateRef"] == {"name": "game-market-daily", "template": "daily"}
     assert (day["depends"], day["when"]) == ("gate", "{{tasks.gate.outputs.result}} == open")
     assert {"name": "transform", "value": "false"} in day["arguments"]["parameters"]
