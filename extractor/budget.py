@@ -20,6 +20,7 @@ from extractor.client import RawgClient
 from extractor.lake import Lake
 from extractor.ledger import current_month, read_month, recording
 from extractor.plan import plan_run
+from extractor.resume import Todo
 from gmp.endpoints import Endpoint, Mode
 from gmp.errors import AuthRefused, IncompleteExtract, QuotaExhausted, Refused, UpstreamError
 from gmp.settings import RawgSettings
@@ -52,7 +53,11 @@ class Budget:
 
 
 def plan_cost(
-    lake: Lake, rawg: RawgSettings, endpoints: list[Endpoint], days: list[dt.date]
+    lake: Lake,
+    rawg: RawgSettings,
+    endpoints: list[Endpoint],
+    days: list[dt.date],
+    todo: Todo | None = None,
 ) -> int | None:
     """The run's planned requests, its probes recorded as "guard"; None when probing failed."""
     details_lake = lake if any(e.mode is Mode.DETAIL for e in endpoints) else None
@@ -60,7 +65,7 @@ def plan_cost(
         with RawgClient(rawg) as client, recording(lake, "guard", client.tally):
             lines = plan_run(
                 endpoints, days, client, page_cap=rawg.page_cap, lake=details_lake,
-                details_cap=rawg.details_max_per_day,
+                details_cap=rawg.details_max_per_day, todo=todo,
             )  # fmt: skip
     except (AuthRefused, QuotaExhausted, UpstreamError, IncompleteExtract, httpx.HTTPError) as exc:
         log.warning(
@@ -79,9 +84,11 @@ def check_budget(
     days: list[dt.date],
     *,
     quota: int,
+    todo: Todo | None = None,
 ) -> Budget | None:
-    """Refuse (exit 5) a run that would overrun the month; the budget seen (None: unknown)."""
-    planned = plan_cost(lake, rawg, endpoints, days)
+    """Refuse (exit 5) a run that would overrun the month; the budget seen (None: unknown).
+    `todo`: a backfill's work left (extractor/resume.py): committed partitions cost nothing."""
+    planned = plan_cost(lake, rawg, endpoints, days, todo)
     if planned is None:
         return None
     month = current_month()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from extractor.backlog import SOURCE
 from extractor.client import RawgClient
 from extractor.lake import Lake
+from extractor.resume import Todo, everything
 from extractor.windows import Window, pages_for, partition_window, split_day, unreachable_reason
 from gmp.endpoints import PAGE_SIZE, REGISTRY, Endpoint, Mode
 
@@ -98,26 +99,39 @@ def plan_run(
     page_cap: int,
     lake: Lake | None = None,
     details_cap: int = 0,
+    todo: Todo | None = None,
 ) -> list[PlanLine]:
     """Every (endpoint, day) of a run. Snapshots: one line, for the last day, as a backfill
     takes each snapshot once for its whole range (workflows/backfill.py), with what that saves
-    over a snapshot per day. Detail endpoints reuse the `games` lines' counts (one probe a day
-    when `games` is not planned)."""
+    over a snapshot per day. Detail endpoints reuse the `games` lines' counts (else the day's
+    committed `games` partition's, else one probe a day).
+
+    `todo` (a backfill's, extractor/resume.py): only the partitions it still lacks are planned,
+    and probed; the committed ones cost nothing and are not asked about.
+    """
+    work = todo or everything(endpoints, days)
     lines: list[PlanLine] = []
     for endpoint in endpoints:
         if endpoint.mode is Mode.SNAPSHOT:
-            lines.append(
-                snapshot_once(
-                    plan_partition(endpoint, days[-1], client, page_cap=page_cap), len(days)
+            if work.days_of(endpoint):
+                lines.append(
+                    snapshot_once(
+                        plan_partition(endpoint, days[-1], client, page_cap=page_cap), len(days)
+                    )
                 )
-            )
         elif endpoint.mode is Mode.INCREMENTAL:
-            lines += [plan_partition(endpoint, d, client, page_cap=page_cap) for d in days]
+            lines += [
+                plan_partition(endpoint, d, client, page_cap=page_cap)
+                for d in work.days_of(endpoint)
+            ]
 
     def games_count(day: dt.date) -> int:
         planned = [line.count for line in lines if line.endpoint == SOURCE and line.run_date == day]
         if planned:
             return planned[0]
+        committed = lake.manifest(SOURCE, day) if lake is not None else None
+        if committed is not None and isinstance(committed.get("record_count"), int):
+            return int(committed["record_count"])
         with client.tally.attributed(SOURCE, day):
             return client.get_page(
                 REGISTRY[SOURCE].path, partition_window(REGISTRY[SOURCE], day).query(), 1, 1
@@ -128,7 +142,11 @@ def plan_run(
     ordered: list[PlanLine] = []
     for endpoint in endpoints:
         if endpoint.mode is Mode.DETAIL:
-            ordered += plan_details(endpoint, days, lake, cap=details_cap, games_count=games_count)
+            detail_days = work.days_of(endpoint)
+            if detail_days:
+                ordered += plan_details(
+                    endpoint, detail_days, lake, cap=details_cap, games_count=games_count
+                )
         else:
             ordered += [line for line in lines if line.endpoint == endpoint.name]
     return ordered

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gmp.context import lake_settings, quota_settings, rawg_settings
 from gmp.endpoints import Endpoint
 from gmp.roles import installed
+
+if TYPE_CHECKING:
+    from extractor.resume import Todo
 
 log = logging.getLogger("gmp")
 
@@ -33,9 +36,17 @@ AllowOverQuota = Annotated[
 ]
 
 
-def guard(endpoints: list[Endpoint], days: list[dt.date], *, allow: bool, elsewhere: str) -> None:
+def guard(
+    endpoints: list[Endpoint],
+    days: list[dt.date],
+    *,
+    allow: bool,
+    elsewhere: str,
+    todo: Todo | None = None,
+) -> None:
     """Refuse (exit 5) a run over the month's remaining quota. Without a RAWG key, a lake or
-    the extract extra here, say in one log line that `elsewhere` guards, and refuse nothing."""
+    the extract extra here, say in one log line that `elsewhere` guards, and refuse nothing.
+    `todo`: a backfill's work left (extractor/resume.py), the only part planned and probed."""
     quota = quota_settings().monthly_quota  # a bad GMP_MONTHLY_QUOTA is exit 2, as anywhere
     if allow:
         log.info("quota guard off: allowed over quota (--allow-over-quota / allow_over_quota)")
@@ -59,4 +70,4 @@ def guard(endpoints: list[Endpoint], days: list[dt.date], *, allow: bool, elsewh
 
     lake = Lake(lake_config)
     lake.check()
-    check_budget(lake, rawg, endpoints, days, quota=quota)
+    check_budget(lake, rawg, endpoints, days, quota=quota, todo=todo)

@@ -1,33 +1,42 @@
-"""WorkflowTemplate `game-market-backfill`: list the days, run the daily DAG for each, take each
-snapshot once, build.
+"""WorkflowTemplate `game-market-backfill`: list the days still to extract, run the daily DAG
+for each (stopping after a failed day), take each snapshot once, build.
+
+Resume without paying twice (extractor/resume.py): `gmp dates` lists only the days of the range
+that lack a committed per-day partition, each with just the endpoints it lacks
+(`[{"run_date": D, "endpoints": "games,game_details"}, ...]`), and `gmp dates --snapshots` only the
+snapshot endpoints whose committed snapshots do not cover the range. Committed partitions cost no
+RAWG request, not even the quota guard's probe. The workflow parameter `refresh=true` (GMP_REFRESH)
+takes everything again. The range's `transform` still builds every day of it.
 
 Snapshots once: RAWG keeps no history of its taxonomies, so a snapshot taken for a past day is
-today's list again. The per-day fan-out therefore extracts only the per-day endpoints (`games`,
-`game_details`: `gmp validate --only per-day`), and the snapshot endpoints (`gmp validate --only
-snapshot`) are extracted once, for the range's last day, with `--covers-from` the first day (the
-manifest's `covers_from`, which `gmp gaps` reads). The warehouse's dims take the latest snapshot,
-so nothing is lost for the other days. When no per-day endpoint is asked for, `gmp dates` lists
-no day and the `days` fan-out is skipped (an empty withParam, dag.go `expandTask`): an empty
-endpoint list would mean the daily set to the daily DAG's `validate`. (Not a `when` comparing the
-list: govaluate ends a string literal at either quote, parsing.go `isNotQuote`, so a JSON list
-cannot sit inside one.)
+today's list again. They are extracted once, for the range's last day, with `--covers-from` the
+first day (the manifest's `covers_from`, which `gmp gaps` reads); the dims take the latest
+snapshot. When no day is left, the `days` fan-out is skipped (an empty withParam, dag.go
+`expandTask`), and `transform` still runs (a Skipped dependency counts as done, common/ancestry.go).
 
-Stopping after a failed day (what Argo v4.0.9 does, workflow/controller/operator.go
-`checkParallelism`, counters in node_counters.go): the fan-out over days is its own DAG template,
-`days`, with template-level `failFast: true` (`dag.failFast` only decides a DAG's final phase,
-dag.go). Once a child of the `days` node (a day's DAG node) has Failed or Errored:
-- no new day starts: executing `days` returns ErrParallelismReached before its tasks are walked;
-- the `days` node is marked Failed ("template has failed or errored children and failFast
-  enabled") as soon as `getActivePods(days)` is 0, which is at once, because a day's pods have
-  the day's DAG node as boundary, not `days`;
-- so the days already running are no longer walked either: their pods already running (or
-  pending) are not stopped (exec_control.go `applyExecutionControl` terminates pods only on a
-  shutdown or past the workflow deadline) and run their current attempt to its end, but such a
-  day starts no further step and no retry;
-- `transform` (depends on `days`) is never run: the DAG marks it Omitted ("omitted: depends
-  condition not met", dag.go), and the workflow ends Failed.
-A separate `days` template keeps the `dates` step out of the failFast boundary: otherwise one
-recovered `dates` attempt (a Failed pod node under the boundary) would stop the whole backfill.
+Stopping after a failed day, and ending (read in argoproj/argo-workflows v4.0.10):
+- No template-level `failFast` over DAG children. On a DAG whose tasks are DAGs it hangs the
+  workflow: operator.go `checkParallelism` counts only the active pods whose boundary is that DAG
+  (`getActivePods`: 0, a day's pods have the day as boundary), marks it Failed at once, and
+  `executeTemplate` never walks its still-running children again, so dag.go `assessDAGPhase`
+  keeps the parent Running: no exit handler, locks held. The local runner refuses that shape.
+- Instead, a stop marker in the lake (extractor/stop.py). Each day is the DAG `backfill-day`:
+  `gate` (`gmp gate`: prints `open`, or `closed` once a day of this workflow failed) → `day`
+  (the daily DAG by templateRef; `when` the gate is open, else Skipped: it starts nothing and
+  asks RAWG nothing) → `stop` (`depends: day.Failed || day.Errored`, common/ancestry.go: writes
+  the marker; Omitted when the day did not fail). `dag.target` is `day stop` (dag.go `executeDAG`
+  reads it instead of the leaves), so `assessDAGPhase` gives the wrapper the day's own phase: a
+  failed day is a Failed wrapper even though `stop` succeeded; an omitted `stop` takes its
+  branch's phase, and a Skipped `day` (gate closed) is no failure.
+- `days` has `parallelism` only (checkParallelism: `getActiveChildren` of the boundary counts
+  the day DAG nodes in flight). A withParam fan-out keeps creating items after a failure (dag.go
+  `executeDAG`/`expandTask`: without template failFast nothing refuses them), so every item
+  gets a node and is fulfilled: the days in flight finish their attempt and retries, the later
+  ones pass their gate Skipped, and `assessDAGPhase` ends `days` Failed once all are fulfilled
+  (the DAG's own `failFast` only picks the phase). `transform` is then Omitted ("omitted: depends
+  condition not met"), the entry DAG Failed, and `operate` runs the exit handler: one alert.
+- A later day costs one short `gate` pod, no RAWG request. A marker that could not be written
+  (the lake down at that moment) only means later days run: the workflow still ends Failed.
 """
 
 from __future__ import annotations
@@ -35,6 +44,8 @@ from __future__ import annotations
 from hera.workflows import DAG, Parameter, Task, WorkflowTemplate
 from hera.workflows.models import TemplateRef
 
+from extractor.stop import OPEN
+from gmp.work import REFRESH_ENV
 from workflows import names
 from workflows.daily import DEFAULT_ENDPOINTS_JSON
 from workflows.templates import (
@@ -51,6 +62,17 @@ from workflows.templates import (
 
 # Days in flight at once. A literal (Argo v4); the chart sets it per environment.
 DEFAULT_PARALLELISM = 2
+
+REFRESH = "{{inputs.parameters.refresh}}"
+RANGE_ARGS = [
+    "--start",
+    "{{inputs.parameters.start_date}}",
+    "--end",
+    "{{inputs.parameters.end_date}}",
+    "--endpoints",
+    "{{inputs.parameters.endpoints}}",
+]
+RANGE_INPUTS = ["start_date", "end_date", "endpoints", "refresh"]
 
 with WorkflowTemplate(
     name=names.BACKFILL_TEMPLATE,
@@ -69,38 +91,31 @@ with WorkflowTemplate(
             enum=["true", "false"],
             description="true: run even if the plan exceeds what remains of the month's quota",
         ),
+        Parameter(
+            name="refresh",
+            value="false",
+            enum=["true", "false"],
+            description="true: extract again the partitions already committed (default: skip them)",
+        ),
     ],
     on_exit="exit-handler",
     **workflow_defaults(BACKFILL_DEADLINE_S),
 ) as backfill:
-    # Lists the days, then the quota guard for the whole range (exit 5, not retried, when the
-    # range's plan exceeds what remains of the month).
+    # The days still to extract, then the quota guard for what they will fetch (exit 5, not
+    # retried, when it exceeds what remains of the month).
     dates = guard_container(
         "dates",
-        args=[
-            "dates",
-            "--start",
-            "{{inputs.parameters.start_date}}",
-            "--end",
-            "{{inputs.parameters.end_date}}",
-            "--endpoints",
-            "{{inputs.parameters.endpoints}}",
-        ],
-        inputs=["start_date", "end_date", "endpoints"],
+        args=["dates", *RANGE_ARGS],
+        inputs=RANGE_INPUTS,
+        env={REFRESH_ENV: REFRESH},
     )
-    # The endpoints of one kind, checked and normalised (a JSON list, the fan-outs' withParam).
-    split = gmp_container(
-        "split-endpoints",
-        args=[
-            "validate",
-            "--run-date",
-            "{{inputs.parameters.end_date}}",
-            "--endpoints",
-            "{{inputs.parameters.endpoints}}",
-            "--only",
-            "{{inputs.parameters.only}}",
-        ],
-        inputs=["end_date", "endpoints", "only"],
+    # The snapshot endpoints the range still needs (a JSON list, the snapshots' withParam).
+    snapshot_list = gmp_container(
+        "snapshot-endpoints",
+        args=["dates", *RANGE_ARGS, "--snapshots"],
+        inputs=RANGE_INPUTS,
+        secrets=names.LAKE_SECRETS,
+        env={REFRESH_ENV: REFRESH},
         deadline_s=SHORT_STEP_DEADLINE_S,
         retry_strategy=retry(2, backoff_s=5),
     )
@@ -115,6 +130,30 @@ with WorkflowTemplate(
             "{{inputs.parameters.covers_from}}",
         ],
         inputs=["endpoint", "run_date", "covers_from"],
+    )
+    # The stop marker: read before a day starts, written when it failed (extractor/stop.py).
+    day_gate = [
+        "gate",
+        "--workflow",
+        "{{workflow.name}}",
+        "--run-date",
+        "{{inputs.parameters.run_date}}",
+    ]
+    gate = gmp_container(
+        "gate",
+        args=day_gate,
+        inputs=["run_date"],
+        secrets=names.LAKE_SECRETS,
+        deadline_s=SHORT_STEP_DEADLINE_S,
+        retry_strategy=retry(2, backoff_s=5),
+    )
+    stop = gmp_container(
+        "stop-backfill",
+        args=[*day_gate, "--close"],
+        inputs=["run_date"],
+        secrets=names.LAKE_SECRETS,
+        deadline_s=SHORT_STEP_DEADLINE_S,
+        retry_strategy=retry(2, backoff_s=5),
     )
     # One dbt build for the whole range once every day is in the lake: per-day builds would queue
     # on the warehouse mutex and re-parse the project once per day.
@@ -139,23 +178,48 @@ with WorkflowTemplate(
         ]
     )
 
-    # The very same daily DAG per day, by reference: one code path for a day and for a backfill.
+    # One day: the gate, the very same daily DAG by reference (one code path for a day and for a
+    # backfill), and the stop marker when it failed. Both `day` and `stop` are targets: the
+    # wrapper takes the day's phase (dag.go `assessDAGPhase` over `dag.target`), not the marker's.
     with DAG(
-        name=names.BACKFILL_DAYS,
-        inputs=[Parameter(name="days"), Parameter(name="endpoints")],
-        parallelism=DEFAULT_PARALLELISM,
-        fail_fast=True,
-    ) as days:
-        Task(
+        name=names.BACKFILL_DAY,
+        inputs=[Parameter(name="run_date"), Parameter(name="endpoints")],
+        target="day stop",
+    ) as one_day:
+        opened = Task(
+            name="gate",
+            template=gate,
+            arguments={"run_date": "{{inputs.parameters.run_date}}"},
+        )
+        ran_day = Task(
             name="day",
             template_ref=TemplateRef(name=names.DAILY_TEMPLATE, template=names.DAILY_ENTRY),
             arguments={
-                "run_date": "{{item}}",
+                "run_date": "{{inputs.parameters.run_date}}",
                 "endpoints": "{{inputs.parameters.endpoints}}",
                 "transform": "false",
                 # `dates` guarded the whole range: the days' validate steps do not probe again.
                 "allow_over_quota": "true",
             },
+            when=f"{{{{tasks.gate.outputs.result}}}} == {OPEN}",
+        )
+        Task(
+            name="stop",
+            template=stop,
+            arguments={"run_date": "{{inputs.parameters.run_date}}"},
+            depends="day.Failed || day.Errored",
+        )
+        opened >> ran_day
+
+    with DAG(
+        name=names.BACKFILL_DAYS,
+        inputs=[Parameter(name="days")],
+        parallelism=DEFAULT_PARALLELISM,
+    ) as days:
+        Task(
+            name="day",
+            template=one_day,
+            arguments={"run_date": "{{item.run_date}}", "endpoints": "{{item.endpoints}}"},
             with_param="{{inputs.parameters.days}}",
         )
 
@@ -166,43 +230,30 @@ with WorkflowTemplate(
             Parameter(name="end_date"),
             Parameter(name="endpoints", default=DEFAULT_ENDPOINTS_JSON),
             Parameter(name="allow_over_quota", default="false", enum=["true", "false"]),
+            Parameter(name="refresh", default="false", enum=["true", "false"]),
         ],
     ):
+        range_arguments = {
+            "start_date": "{{inputs.parameters.start_date}}",
+            "end_date": "{{inputs.parameters.end_date}}",
+            "endpoints": "{{inputs.parameters.endpoints}}",
+            "refresh": REFRESH,
+        }
         listed = Task(
             name="dates",
             template=dates,
             arguments={
-                "start_date": "{{inputs.parameters.start_date}}",
-                "end_date": "{{inputs.parameters.end_date}}",
-                "endpoints": "{{inputs.parameters.endpoints}}",
+                **range_arguments,
                 "allow_over_quota": "{{inputs.parameters.allow_over_quota}}",
             },
         )
-        per_day = Task(
-            name="per-day-endpoints",
-            template=split,
-            arguments={
-                "end_date": "{{inputs.parameters.end_date}}",
-                "endpoints": "{{inputs.parameters.endpoints}}",
-                "only": "per-day",
-            },
-        )
-        snapshot_list = Task(
-            name="snapshot-endpoints",
-            template=split,
-            arguments={
-                "end_date": "{{inputs.parameters.end_date}}",
-                "endpoints": "{{inputs.parameters.endpoints}}",
-                "only": "snapshot",
-            },
+        snapshots_left = Task(
+            name="snapshot-endpoints", template=snapshot_list, arguments=range_arguments
         )
         ran = Task(
             name="days",
             template=days,
-            arguments={
-                "days": "{{tasks.dates.outputs.result}}",
-                "endpoints": "{{tasks.per-day-endpoints.outputs.result}}",
-            },
+            arguments={"days": "{{tasks.dates.outputs.result}}"},
         )
         snapshotted = Task(
             name="snapshots",
@@ -222,8 +273,7 @@ with WorkflowTemplate(
                 "end_date": "{{inputs.parameters.end_date}}",
             },
         )
-        listed >> [per_day, snapshot_list]
-        per_day >> ran
-        snapshot_list >> snapshotted
+        listed >> [ran, snapshots_left]
+        snapshots_left >> snapshotted
         ran >> built
         snapshotted >> built

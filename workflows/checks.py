@@ -6,6 +6,7 @@ refuses to write documents with problems; the tests run it on the committed file
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -143,6 +144,11 @@ class Checker:
 
     @staticmethod
     def item_keys(task: Doc) -> set[str]:
+        """The keys `{{item.x}}` may read: a withItems list's own; a withParam list's are known
+        only when it runs (the local runner then refuses a key an item lacks, as Argo does)."""
+        if "withParam" in task:
+            text = json.dumps({k: v for k, v in task.items() if k != "withParam"})
+            return set(re.findall(r"\{\{\s*item\.([A-Za-z0-9_]+)\s*\}\}", text))
         return {k for item in task.get("withItems", []) if isinstance(item, dict) for k in item}
 
     @staticmethod
@@ -176,7 +182,7 @@ class Checker:
                 self.problem(where, f"input {name!r} of {label} is not given")
 
     def check_fan_out(self, where: str, template: Doc, user_arguments: set[str]) -> None:
-        """withParam reads a checked JSON list; a fan-out of days stops after a failed day."""
+        """withParam reads a checked JSON list; no template-level failFast over DAG children."""
         tasks = template["dag"]["tasks"]
         for task in tasks:
             param = str(task.get("withParam", ""))
@@ -188,13 +194,33 @@ class Checker:
                         f"withParam reads the user's {name!r} as given: fan out over the output "
                         "of the step that validates it (it must be a JSON list, dag.go expandTask)",
                     )
-            if "withParam" in task and "templateRef" in task:
-                # operator.go checkParallelism: only template-level failFast stops new children,
-                # and every Failed pod node in the boundary counts: the fan-out must be alone.
-                if template.get("failFast") is not True:
-                    self.problem(where, "a fan-out of days needs template-level `failFast: true`")
-                if len(tasks) != 1:
-                    self.problem(where, "a failFast fan-out of days must be its DAG's only task")
+        self.check_fail_fast(where, template)
+
+    def check_fail_fast(self, where: str, template: Doc) -> None:
+        """No template-level failFast over a DAG whose tasks are DAGs or steps: on Argo it hangs.
+
+        operator.go `checkParallelism` counts only the active pods whose boundary is this DAG
+        (`getActivePods`), marks it Failed at once when a child failed, and `executeTemplate`
+        never walks its still-running child DAGs (or unborn withParam items) again, so dag.go
+        `assessDAGPhase` keeps the parent Running: no exit handler, locks held (read at v4.0.10).
+        """
+        if template.get("failFast") is not True:
+            return
+        wt = where.split("/", 1)[0]
+        for task in template["dag"]["tasks"]:
+            ref = task.get("templateRef") or {}
+            called = (
+                self.template(ref["name"], ref["template"])
+                if ref
+                else self.template(wt, task.get("template", ""))
+            )
+            if called is not None and ("dag" in called or "steps" in called):
+                self.problem(
+                    f"{where}/{task['name']}",
+                    "template-level `failFast: true` over a DAG child hangs the workflow on Argo "
+                    "when one child fails while another runs (operator.go checkParallelism, "
+                    "dag.go assessDAGPhase): stop later days another way",
+                )
 
     def check_locks(self, where: str, template: Doc) -> None:
         sync = template.get("synchronization") or {}

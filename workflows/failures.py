@@ -29,7 +29,9 @@ from typing import Any
 from workflows import names
 
 # Our DAG templates: their nodes (entry, backfill days, the `days` fan-out) are never a step.
-GROUP_TEMPLATES = frozenset({names.DAILY_ENTRY, names.BACKFILL_ENTRY, names.BACKFILL_DAYS})
+GROUP_TEMPLATES = frozenset(
+    {names.DAILY_ENTRY, names.BACKFILL_ENTRY, names.BACKFILL_DAYS, names.BACKFILL_DAY}
+)
 _ATTEMPT = re.compile(r"^(?P<step>.+)\((?P<n>\d+)\)$")
 
 Entry = dict[str, Any]

@@ -40,9 +40,11 @@ DAILY_TEMPLATE = "game-market-daily"
 DAILY_ENTRY = "daily"
 BACKFILL_TEMPLATE = "game-market-backfill"
 BACKFILL_ENTRY = "backfill"
-# The backfill's fan-out over days: its own DAG template so that template-level `failFast` stops
-# starting days once one failed (see workflows.backfill).
+# The backfill's fan-out over days (its `parallelism`: days in flight), and the DAG it runs per
+# day: a gate on the stop marker, the daily DAG, and the marker's writer when the day failed
+# (see workflows.backfill: no template-level failFast over DAG children, which hangs on Argo).
 BACKFILL_DAYS = "days"
+BACKFILL_DAY = "backfill-day"
 # No single Workflow covers more days than this (its node status must stay far below Argo's
 # 1 MiB limit, workflow/packer/packer.go); longer ranges run as consecutive workflows.
 MAX_WORKFLOW_DAYS = 366

@@ -91,20 +91,61 @@ class Catalogue:
 # --- dependencies ----------------------------------------------------------------------------
 
 _TASK_NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_]*$")
+# common/ancestry.go: what a bare `a` in `depends` means, and the result names a term may carry.
+_BARE = ("Succeeded", "Skipped", "Daemoned")
+_RESULTS = {
+    "Succeeded": ("Succeeded",),
+    "Failed": ("Failed",),
+    "Errored": ("Error",),
+    "Skipped": ("Skipped",),
+    "Omitted": ("Omitted",),
+    "Daemoned": ("Daemoned",),
+}
+
+
+def _depends_terms(task: Doc) -> list[list[tuple[str, tuple[str, ...]]]]:
+    """`depends` as OR-groups of AND-ed terms `(task, phases it may end in)`.
+
+    Locally: task names, optionally with a result (`a.Failed`, `a.Errored`, ...), joined by `&&`
+    and `||` (`&&` binding tighter, as in govaluate); no parentheses or `!`.
+    """
+    text = str(task["depends"])
+    groups: list[list[tuple[str, tuple[str, ...]]]] = []
+    for alternative in text.split("||"):
+        group: list[tuple[str, tuple[str, ...]]] = []
+        for term in alternative.split("&&"):
+            name, _, result = term.strip().partition(".")
+            phases = _BARE if not result else _RESULTS.get(result)
+            if not _TASK_NAME.match(name) or phases is None:
+                raise SpecError(
+                    f"depends {text!r}: only task names, optionally .Succeeded/.Failed/.Errored/"
+                    ".Skipped/.Omitted, joined by && and || locally"
+                )
+            group.append((name, phases))
+        groups.append(group)
+    return groups
 
 
 def dependencies(task: Doc) -> list[str]:
-    """`depends: "a && b"` (success of each) or `dependencies: [a, b]`; nothing fancier.
+    """The tasks a task waits for: those its `depends` names, or its `dependencies` list.
 
     common/ancestry.go: `depends: a` and `dependencies: [a]` both mean
-    `a.Succeeded || a.Skipped || a.Daemoned`.
+    `a.Succeeded || a.Skipped || a.Daemoned`; `depends` may also ask for another result.
     """
     if "depends" in task:
-        names = [n.strip() for n in task["depends"].split("&&")]
-        if not all(_TASK_NAME.match(n) for n in names):
-            raise SpecError(f"depends {task['depends']!r}: only task names joined by && locally")
-        return names
+        names = [name for group in _depends_terms(task) for name, _ in group]
+        return list(dict.fromkeys(names))
     return list(task.get("dependencies", []) or [])
+
+
+def depends_met(task: Doc, phases: Mapping[str, str]) -> bool:
+    """Whether a task whose dependencies have all ended may run (else the DAG omits it:
+    dag.go `executeDAGTask`, "omitted: depends condition not met")."""
+    if "depends" not in task:
+        return all(phases[name] in _BARE for name in dependencies(task))
+    return any(
+        all(phases[name] in allowed for name, allowed in group) for group in _depends_terms(task)
+    )
 
 
 def topological(tasks: list[Doc]) -> list[str]:

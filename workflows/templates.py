@@ -188,7 +188,9 @@ def gmp_container(
     )
 
 
-def guard_container(name: str, *, args: list[str], inputs: list[str]) -> Container:
+def guard_container(
+    name: str, *, args: list[str], inputs: list[str], env: dict[str, str] | None = None
+) -> Container:
     """A first step that runs the quota guard (`gmp validate`, `gmp dates`): it probes RAWG and
     reads the ledger, so it gets the extract secrets. The workflow parameter `allow_over_quota`
     (an input of its own, added last) reaches it as GMP_ALLOW_OVER_QUOTA: a flag cannot be
@@ -198,7 +200,7 @@ def guard_container(name: str, *, args: list[str], inputs: list[str]) -> Contain
         args=args,
         inputs=[*inputs, "allow_over_quota"],
         secrets=names.EXTRACT_SECRETS,
-        env={ALLOW_ENV: "{{inputs.parameters.allow_over_quota}}"},
+        env={**(env or {}), ALLOW_ENV: "{{inputs.parameters.allow_over_quota}}"},
         memory=("256Mi", "512Mi"),
         deadline_s=SHORT_STEP_DEADLINE_S,
         retry_strategy=retry(2, backoff_s=5),

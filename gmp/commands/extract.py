@@ -18,10 +18,12 @@ from gmp.endpoints import Mode, get_endpoint, parse_endpoint_list
 from gmp.errors import UsageError
 from gmp.logs import stderr_is_terminal
 from gmp.roles import require
+from gmp.work import Refresh
 
 if TYPE_CHECKING:
     from extractor.lake import Lake
     from extractor.plan import PlanLine
+    from extractor.resume import Todo
     from extractor.tally import RequestTally
     from gmp.endpoints import Endpoint
 
@@ -162,7 +164,7 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
         yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
-def plan(
+def plan(  # noqa: PLR0917 - typer: the signature is the command line
     run_date: Annotated[str | None, typer.Option("--run-date", help="One day.")] = None,
     start: Annotated[str | None, typer.Option(help="First day of a range.")] = None,
     end: Annotated[str | None, typer.Option(help="Last day of a range (inclusive).")] = None,
@@ -170,8 +172,14 @@ def plan(
         str | None, typer.Option(help="Comma-separated endpoints (default: the daily set).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    refresh: Refresh = False,
 ) -> None:
-    """How many RAWG requests a run or backfill will cost, before spending them."""
+    """How many RAWG requests a run or backfill will cost, before spending them.
+
+    A range (--start/--end) is planned as `gmp backfill` runs it: the partitions already
+    committed in the lake (LAKE_BUCKET) cost nothing and RAWG is not asked about them, unless
+    --refresh; the plan says how many days are already committed.
+    """
     with cli_errors():
         require("plan", "extract")
         from extractor.client import RawgClient
@@ -183,13 +191,20 @@ def plan(
         rawg = rawg_settings()
         lake = _plan_lake(needed=any(t.mode is Mode.DETAIL for t in targets))
         details_lake = lake if any(t.mode is Mode.DETAIL for t in targets) else None
+        work = None
+        if run_date is None:  # a range: a backfill skips what is committed
+            from extractor.resume import backfill_todo
+            from workflows.names import MAX_WORKFLOW_DAYS
+
+            work = backfill_todo(lake, targets, days, refresh=refresh, span_days=MAX_WORKFLOW_DAYS)
         with RawgClient(rawg) as client:
             with _recording(lake, "plan", client.tally):
                 lines = plan_run(
                     targets, days, client, page_cap=rawg.page_cap, lake=details_lake,
-                    details_cap=rawg.details_max_per_day,
+                    details_cap=rawg.details_max_per_day, todo=work,
                 )  # fmt: skip
             probes = client.requests_made
+        skipped = _skipped_line(work, lake, refresh)
         total = sum(line.requests for line in lines)
         exact = all(line.exact for line in lines)
         if as_json:
@@ -200,6 +215,8 @@ def plan(
                         "exact": exact,
                         "probe_requests": probes,
                         "saved_requests": sum(line.saved for line in lines),
+                        "committed_days": work.committed_days if work else 0,
+                        "skipped": skipped,
                         "lines": [
                             {**line.__dict__, "run_date": line.run_date.isoformat()}
                             for line in lines
@@ -209,6 +226,19 @@ def plan(
             )
             return
         _print_plan(lines, total, exact, probes)
+        if skipped:
+            typer.echo(skipped)
+
+
+def _skipped_line(work: Todo | None, lake: Lake | None, refresh: bool) -> str:
+    """What a range's plan leaves out as already committed, in one line ("" for one day)."""
+    if work is None:
+        return ""
+    if refresh:
+        return "--refresh: every partition of the range is planned, committed or not"
+    if lake is None:
+        return "committed partitions unknown (LAKE_BUCKET unset): every day planned"
+    return f"skipped as committed: {work.summary()}"
 
 
 def _plan_lake(*, needed: bool) -> Lake | None:

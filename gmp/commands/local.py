@@ -13,6 +13,7 @@ from gmp import preflight
 from gmp.boundary import cli_errors, known_secrets
 from gmp.guard import AllowOverQuota
 from gmp.roles import require
+from gmp.work import Refresh
 from workflows import names
 
 # The runner, YAML and rich load only for the commands here (see gmp.commands.extract).
@@ -211,12 +212,17 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
     extractors: Extractors = names.EXTRACTOR_SEMAPHORE_DEFAULT,
     as_json: AsJson = False,
     allow_over_quota: AllowOverQuota = False,
+    refresh: Refresh = False,
 ) -> None:
     """Run the backfill from START to END here, PARALLELISM days at a time.
 
-    Executes the rendered backfill template, which runs the daily DAG once per day. A range of
-    more than 366 days runs as consecutive backfills, each after the previous one succeeded.
-    Its first step (`dates`) runs the quota guard for the range: exit 5 when it would overrun.
+    Executes the rendered backfill template, which runs the daily DAG once per day still to
+    extract: partitions already committed are skipped, RAWG is asked nothing about them (so a
+    re-run of a finished range costs nothing, and a resume fetches only what is missing);
+    --refresh extracts them again. After a failed day no further day starts; the days in flight
+    finish. A range of more than 366 days runs as consecutive backfills, each after the previous
+    one succeeded. Its first step (`dates`) runs the quota guard for what is left to fetch: exit
+    5 when it would overrun.
     Settings are checked first: a bad one is exit 2 in one line before any step starts.
     """
     with cli_errors():
@@ -233,6 +239,7 @@ def backfill(  # noqa: PLR0917 - typer: the signature is the command line
                 "end_date": last,
                 **_endpoints_argument(endpoints),
                 **_quota_argument(allow_over_quota),
+                **({"refresh": "true"} if refresh else {}),
             },
             manifests=manifests,
             from_code=from_code,

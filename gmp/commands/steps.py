@@ -9,29 +9,33 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from gmp.boundary import cli_errors, known_secrets
 from gmp.dates import parse_range, parse_run_date
-from gmp.endpoints import Mode, parse_endpoint_list
+from gmp.endpoints import parse_endpoint_list
 from gmp.errors import GmpError, UsageError
 from gmp.guard import AllowOverQuota
 from gmp.redact import redact_text
+from gmp.work import Refresh, range_todo
 from workflows.chunks import refuse_if_too_long
 from workflows.failures import decode, failed_steps
 
 if TYPE_CHECKING:
+    from extractor.resume import Todo
     from gmp.endpoints import Endpoint
+
+log = logging.getLogger("gmp")
 
 
 GUARDED_ELSEWHERE = "the extract steps will spend without a quota check"
 
 
-def dates(
+def dates(  # noqa: PLR0917 - typer: the signature is the command line
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (UTC).")],
     end: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD (UTC), inclusive.")],
     endpoints: Annotated[
@@ -42,36 +46,92 @@ def dates(
         ),
     ] = None,
     allow_over_quota: AllowOverQuota = False,
+    refresh: Refresh = False,
+    snapshots: Annotated[
+        bool,
+        typer.Option(
+            "--snapshots",
+            help="Print instead the snapshot endpoints the range still needs (taken once, on "
+            "its last day); no quota guard.",
+        ),
+    ] = False,
 ) -> None:
-    """Print the days from START to END (inclusive) as a JSON list: the backfill's fan-out.
+    """Print the backfill's fan-out as a JSON list: each day from START to END (inclusive) that
+    still lacks a committed per-day partition, with the endpoints it lacks:
+    `[{"run_date": "2024-05-01", "endpoints": "games,game_details"}, ...]`.
 
-    Both ends must be real past dates and one workflow covers at most 366 days; otherwise exit 2
-    (`gmp submit-backfill` and `gmp backfill` split longer ranges into consecutive workflows).
-    Then the quota guard: exit 5 when the range's planned RAWG requests exceed what remains of
-    the month (GMP_MONTHLY_QUOTA less the quota ledger), unless --allow-over-quota.
+    Partitions already committed are skipped and RAWG is asked nothing about them (--refresh:
+    every day, every endpoint). Both ends must be real past dates and one workflow covers at most
+    366 days; otherwise exit 2 (`gmp submit-backfill` and `gmp backfill` split longer ranges).
+    Then the quota guard: exit 5 when what is left to fetch exceeds what remains of the month
+    (GMP_MONTHLY_QUOTA less the quota ledger), unless --allow-over-quota.
     """
     with cli_errors():
         days = parse_range(start, end)
         refuse_if_too_long(days)
         targets = parse_endpoint_list(endpoints)
-        _guard(targets, days, allow_over_quota)
-        per_day = any(e.mode is not Mode.SNAPSHOT for e in targets)
-        typer.echo(json.dumps([d.isoformat() for d in days] if per_day else []))
+        _setup_logs()
+        work = range_todo(targets, days, refresh=refresh)
+        if snapshots:
+            typer.echo(json.dumps([e.name for e in work.snapshots]))
+            return
+        _guard(targets, days, allow_over_quota, work)
+        typer.echo(json.dumps(work.items()))
 
 
-def _guard(targets: list[Endpoint], days: list[dt.date], allow: bool) -> None:
+def _setup_logs() -> None:
     from gmp.context import setup_logs
-    from gmp.guard import guard
 
     setup_logs()
-    guard(targets, days, allow=allow, elsewhere=GUARDED_ELSEWHERE)
 
 
-class Kind(StrEnum):
-    """The two kinds of endpoint a backfill treats apart (workflows/backfill.py)."""
+def _guard(
+    targets: list[Endpoint], days: list[dt.date], allow: bool, work: Todo | None = None
+) -> None:
+    from gmp.guard import guard
 
-    PER_DAY = "per-day"
-    SNAPSHOT = "snapshot"
+    _setup_logs()
+    guard(targets, days, allow=allow, elsewhere=GUARDED_ELSEWHERE, todo=work)
+
+
+def gate(
+    workflow: Annotated[str, typer.Option(help="The backfill workflow's name.")],
+    run_date: Annotated[str, typer.Option("--run-date", help="The day, YYYY-MM-DD.")],
+    close: Annotated[
+        bool,
+        typer.Option(
+            "--close",
+            help="The day failed: record it, so that no later day of this workflow starts.",
+        ),
+    ] = False,
+) -> None:
+    """A backfill day's gate: print `open` (the day may start) or `closed` (a day of WORKFLOW
+    already failed: this one starts nothing), from the stop marker in the lake
+    (`{LAKE_PREFIX}/_runs/WORKFLOW/stop.json`, extractor/stop.py)."""
+    with cli_errors():
+        from extractor.lake import Lake
+        from extractor.stop import CLOSED, OPEN, stop, stopped
+        from gmp.context import lake_settings
+
+        day = parse_run_date(run_date).isoformat()
+        _setup_logs()
+        lake = Lake(lake_settings())
+        if close:
+            stop(lake, workflow, day)
+            log.warning(
+                "backfill day %s failed: %s starts no further day; the days in flight finish. "
+                "Fix the cause and run the same backfill again: committed days are skipped",
+                day,
+                workflow,
+            )
+            typer.echo(CLOSED)
+            return
+        record = stopped(lake, workflow)
+        if record is not None:
+            log.warning(
+                "day %s not started: day %s of %s failed", day, record.get("failed_day"), workflow
+            )
+        typer.echo(CLOSED if record is not None else OPEN)
 
 
 def validate(
@@ -79,14 +139,6 @@ def validate(
     endpoints: Annotated[
         str | None,
         typer.Option(help="JSON list or comma-separated endpoints (default: the daily set)."),
-    ] = None,
-    only: Annotated[
-        Kind | None,
-        typer.Option(
-            help="Print only the per-day endpoints (games, game_details) or only the snapshots "
-            "(the backfill takes each snapshot once). No quota guard: the backfill's `dates` "
-            "step guarded the whole range."
-        ),
     ] = None,
     allow_over_quota: AllowOverQuota = False,
 ) -> None:
@@ -100,11 +152,7 @@ def validate(
     with cli_errors():
         day = parse_run_date(run_date)
         chosen = parse_endpoint_list(endpoints)
-        if only is not None:
-            snapshots = only is Kind.SNAPSHOT
-            chosen = [e for e in chosen if (e.mode is Mode.SNAPSHOT) == snapshots]
-        else:
-            _guard(chosen, [day], allow_over_quota)
+        _guard(chosen, [day], allow_over_quota)
         typer.echo(json.dumps([e.name for e in chosen]))
 
 
@@ -186,5 +234,6 @@ def _alert(record: dict[str, Any]) -> str:
 
 def register(app: typer.Typer) -> None:
     app.command()(dates)
+    app.command()(gate)
     app.command()(validate)
     app.command()(outcome)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,9 +22,13 @@ from gmp.dates import parse_range, parse_run_date
 from gmp.endpoints import endpoint_names, parse_endpoint_list
 from gmp.guard import AllowOverQuota
 from gmp.roles import require
+from gmp.work import Refresh
 from workflows import names
 from workflows.chunks import Chunk, split
 from workflows.cluster import DEFAULT_NAMESPACE, Backend, Cluster, backend, build_workflow, follow
+
+if TYPE_CHECKING:
+    from extractor.resume import Todo
 
 
 def _create(target: Backend, cluster: Cluster, template: str, arguments: dict[str, str]) -> str:
@@ -107,15 +111,18 @@ def _endpoints(text: str | None) -> dict[str, str]:
     return {"endpoints": json.dumps(endpoint_names(text))} if text else {}
 
 
-def _guard(text: str | None, days: list[dt.date], allow: bool, step: str) -> dict[str, str]:
+def _guard(
+    text: str | None, days: list[dt.date], allow: bool, step: str, work: Todo | None = None
+) -> dict[str, str]:
     """The quota guard here first, when this machine has the key, the lake and the extract
-    extra (else the cluster's own step guards); the workflow parameter to pass on."""
+    extra (else the cluster's own step guards); the workflow parameter to pass on. `work`: a
+    backfill's partitions left (the committed ones are neither planned nor probed)."""
     from gmp.context import setup_logs
     from gmp.guard import guard
 
     setup_logs()
     elsewhere = f"the cluster's {step} step runs the quota guard"
-    guard(parse_endpoint_list(text), days, allow=allow, elsewhere=elsewhere)
+    guard(parse_endpoint_list(text), days, allow=allow, elsewhere=elsewhere, todo=work)
     return {"allow_over_quota": "true"} if allow else {}
 
 
@@ -156,8 +163,12 @@ def submit_backfill(  # noqa: PLR0917 - typer: the signature is the command line
     poll: Annotated[float, typer.Option(help="Seconds between status checks.", min=0.1)] = 5.0,
     context: Context = None,
     allow_over_quota: AllowOverQuota = False,
+    refresh: Refresh = False,
 ) -> None:
     """Submit the backfill WorkflowTemplate from START to END; print each workflow's name.
+
+    Partitions already committed are skipped by the workflow (and by the quota guard here):
+    RAWG is asked nothing about them; --refresh (template parameter refresh=true) takes them again.
 
     A range longer than one workflow may cover (366 days) runs as consecutive workflows, each
     submitted once the previous one Succeeded (so this waits); `--dry-run` prints one JSON line
@@ -173,7 +184,14 @@ def submit_backfill(  # noqa: PLR0917 - typer: the signature is the command line
             for chunk in chunks:
                 typer.echo(json.dumps(chunk.as_json()))
             return
-        extra = _endpoints(endpoints) | _guard(endpoints, days, allow_over_quota, "dates")
+        from gmp.context import setup_logs
+        from gmp.work import range_todo
+
+        setup_logs()
+        work = range_todo(parse_endpoint_list(endpoints), days, refresh=refresh)
+        extra = _endpoints(endpoints) | _guard(endpoints, days, allow_over_quota, "dates", work)
+        if refresh:
+            extra["refresh"] = "true"
         if len(chunks) == 1:
             arguments = {"start_date": days[0].isoformat(), "end_date": days[-1].isoformat()}
             _submit(

@@ -39,42 +39,25 @@ def test_validate_prints_only_the_normalised_endpoint_list(given: str) -> None:
     assert proc.stdout == '["games", "genres"]\n'
 
 
-def test_dates_lists_no_day_for_a_backfill_of_snapshots_only() -> None:
-    # Each snapshot is taken once for the range; no day of the per-day fan-out runs.
-    days = '["2024-05-01", "2024-05-02"]\n'
-    assert gmp("dates", "--start", "2024-05-01", "--end", "2024-05-02").stdout == days
-    assert (
-        gmp(
-            "dates", "--start", "2024-05-01", "--end", "2024-05-02", "--endpoints", "games,tags"
-        ).stdout
-        == days
-    )
+def test_dates_lists_each_day_with_its_per_day_endpoints_and_none_for_snapshots_only() -> None:
+    # No lake here (LAKE_BUCKET unset): every day is to do. Each snapshot is taken once for the
+    # range (`--snapshots`); no day of the per-day fan-out runs for snapshots alone.
+    def items(endpoints: str) -> list[dict[str, str]]:
+        return [{"run_date": f"2024-05-0{i}", "endpoints": endpoints} for i in (1, 2)]
+
+    both = gmp("dates", "--start", "2024-05-01", "--end", "2024-05-02")
+    assert json.loads(both.stdout) == items("games,game_details"), both.stderr
+    mixed = ("dates", "--start", "2024-05-01", "--end", "2024-05-02", "--endpoints", "games,tags")
+    assert json.loads(gmp(*mixed).stdout) == items("games")
+    assert json.loads(gmp(*mixed, "--snapshots").stdout) == ["tags"]
     only = gmp(
         "dates", "--start", "2024-05-01", "--end", "2024-05-02", "--endpoints", "genres,tags"
     )
     assert only.returncode == 0 and only.stdout == "[]\n"
     bad = gmp("dates", "--start", "2024-05-01", "--end", "2024-05-02", "--endpoints", "gamez")
     assert bad.returncode == 2 and "unknown endpoint" in bad.stderr
-
-
-@pytest.mark.parametrize(
-    ("only", "printed"),
-    [
-        ("per-day", '["games", "game_details"]\n'),
-        ("snapshot", '["genres", "platforms", "stores", "tags"]\n'),
-    ],
-)
-def test_validate_only_splits_per_day_endpoints_from_snapshots(only: str, printed: str) -> None:
-    # The backfill extracts the per-day ones every day and each snapshot once (--only).
-    proc = gmp("validate", "--run-date", "2024-05-01", "--only", only)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == printed
-    empty = gmp(
-        "validate", "--run-date", "2024-05-01", "--endpoints", "genres", "--only", "per-day"
-    )
-    assert empty.stdout == "[]\n"
-    bad = gmp("validate", "--run-date", "2024-05-01", "--only", "daily")
-    assert bad.returncode == 2 and bad.stderr.startswith("gmp: error:")
+    defaults = gmp("dates", "--start", "2024-05-01", "--end", "2024-05-01", "--snapshots")
+    assert json.loads(defaults.stdout) == ["genres", "platforms", "stores", "tags"]
 
 
 def test_validate_refuses_an_unknown_endpoint_with_exit_2() -> None:

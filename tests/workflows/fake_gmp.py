@@ -1,8 +1,10 @@
 """A stand-in for `gmp` in runner tests: starts in milliseconds, records what it was asked to do.
 
 Every call appends one JSON line (argv, start/end times, code, GMP_ALERT_WEBHOOK) to $FAKE_GMP_LOG.
-Commands: `dates --start A --end B [--endpoints E]`, `validate ... [--only per-day|snapshot]`,
-`extract NAME ...` (prints records),
+Commands: `dates --start A --end B [--endpoints E] [--snapshots]` (the days as gmp prints them:
+`{"run_date", "endpoints"}` objects with the per-day endpoints; --snapshots: the snapshot
+endpoints), `validate ...`, `gate --workflow W --run-date D [--close]` (the stop marker, a file
+beside $FAKE_GMP_LOG), `extract NAME ...` (prints records),
 `transform ...`, `outcome ...`, `sleep S`, `exit CODE`, `flaky FILE N` (fails N times, then
 succeeds), `echo TEXT`, `env NAME` (prints the variable), `touch PATH`, `raw TEXT` (TEXT with
 backslash escapes, no newline added), `big N` (N bytes then "TAIL\n"), `biglist N` (a JSON list
@@ -35,6 +37,12 @@ def _count_call(path):
     return seen
 
 
+def _endpoints(argv):
+    text = argv[argv.index("--endpoints") + 1].strip()
+    names = json.loads(text) if text.startswith("[") else text.split(",")
+    return [n.strip() for n in names if n.strip()]
+
+
 def main(argv):
     started = time.time()
     command = argv[0] if argv else ""
@@ -45,22 +53,25 @@ def main(argv):
         end = dt.date.fromisoformat(argv[argv.index("--end") + 1])
         days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
         code = 0 if days else 2
-        if "--endpoints" in argv:  # only snapshots: no day runs (gmp dates --endpoints)
-            text = argv[argv.index("--endpoints") + 1].strip()
-            names = json.loads(text) if text.startswith("[") else text.split(",")
-            names = [n.strip() for n in names if n.strip()]
-            if names and all(n in SNAPSHOTS for n in names):
-                days = []
-        out = json.dumps(days) if code == 0 else ""
+        names = _endpoints(argv) if "--endpoints" in argv else None
+        per_day = ",".join(n for n in names or [] if n not in SNAPSHOTS)
+        if names is None:  # a plain fan-out over the days, for generic runner tests
+            out = json.dumps(days) if code == 0 else ""
+        elif "--snapshots" in argv:
+            out = json.dumps([n for n in names if n in SNAPSHOTS])
+        elif code == 0:  # no per-day endpoint (only snapshots): no day runs
+            out = json.dumps([{"run_date": d, "endpoints": per_day} for d in days if per_day])
     elif command == "validate":  # like `gmp validate`: stdout is the endpoint list, as JSON
         code = 2 if "bad" in argv[argv.index("--run-date") + 1] else 0
-        text = argv[argv.index("--endpoints") + 1].strip()
-        names = json.loads(text) if text.startswith("[") else text.split(",")
-        names = [n.strip() for n in names if n.strip()]
-        if "--only" in argv:  # per-day | snapshot, as gmp.endpoints.REGISTRY's modes
-            snapshots = argv[argv.index("--only") + 1] == "snapshot"
-            names = [n for n in names if (n in SNAPSHOTS) == snapshots]
-        out = json.dumps(names) if code == 0 else ""
+        out = json.dumps(_endpoints(argv)) if code == 0 else ""
+    elif command == "gate":  # like `gmp gate`: open / closed, from the workflow's stop marker
+        marker = os.path.join(
+            os.path.dirname(os.environ["FAKE_GMP_LOG"]),
+            "stop-" + argv[argv.index("--workflow") + 1],
+        )
+        if "--close" in argv:
+            open(marker, "w").close()
+        out = "closed" if os.path.exists(marker) else "open"
     elif command == "extract":
         code = 1 if os.environ.get("FAKE_FAIL_EXTRACT") == argv[1] else 0
         day = argv[argv.index("--run-date") + 1] if "--run-date" in argv else None

@@ -79,7 +79,7 @@ BREAKAGES = {
     ),
     "templateRef to a missing template": (
         "backfill",
-        lambda d: _template(d, "days")["dag"]["tasks"][0]["templateRef"].__setitem__(
+        lambda d: _template(d, "backfill-day")["dag"]["tasks"][1]["templateRef"].__setitem__(
             "template", "dayly"
         ),
         "does not resolve",
@@ -96,7 +96,7 @@ BREAKAGES = {
     ),
     "output of a task not upstream": (
         "backfill",
-        lambda d: _template(d, "backfill")["dag"]["tasks"][1].pop("depends"),
+        lambda d: _template(d, "backfill")["dag"]["tasks"][2].pop("depends"),
         "tasks.dates.outputs.result}} names nothing declared",
     ),
     "missing argument": (
@@ -130,26 +130,10 @@ BREAKAGES = {
         ),
         "withParam reads the user's 'endpoints' as given",
     ),
-    "days fan-out without template failFast": (
+    "template failFast over the days (DAG children): the v4 hang": (
         "backfill",
-        lambda d: _template(d, "days").pop("failFast"),
-        "needs template-level `failFast: true`",
-    ),
-    "days fan-out sharing its failFast DAG": (
-        "backfill",
-        lambda d: _template(d, "days")["dag"]["tasks"].append(
-            {
-                "name": "dates",
-                "template": "dates",
-                "arguments": {
-                    "parameters": [
-                        {"name": "start_date", "value": "x"},
-                        {"name": "end_date", "value": "y"},
-                    ]
-                },
-            }
-        ),
-        "must be its DAG's only task",
+        lambda d: _template(d, "days").__setitem__("failFast", True),
+        "over a DAG child hangs the workflow on Argo",
     ),
     "extract without its partition mutex": (
         "daily",
@@ -297,19 +281,23 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
         == f"game-market-pipeline/dbt:{names.VERSION}"
     )
     assert backfill["metadata"]["name"] == "game-market-backfill"
-    dates, per_day, snapshot_list, days, snapshots, transform = _template(backfill, "backfill")[
-        "dag"
-    ]["tasks"]
+    dates, snapshot_list, days, snapshots, transform = _template(backfill, "backfill")["dag"][
+        "tasks"
+    ]
     assert dates["template"] == "dates"
-    for split, only in ((per_day, "per-day"), (snapshot_list, "snapshot")):
-        assert (split["template"], split["depends"]) == ("split-endpoints", "dates")
-        assert {"name": "only", "value": only} in split["arguments"]["parameters"]
-    assert (days["template"], days["depends"]) == ("days", "per-day-endpoints")
+    # Both read the lake: the days still to extract, the snapshots the range still needs.
+    assert _template(backfill, "dates")["container"]["args"][0] == "dates"
+    assert _template(backfill, "snapshot-endpoints")["container"]["args"][-1] == "--snapshots"
+    assert (snapshot_list["template"], snapshot_list["depends"]) == ("snapshot-endpoints", "dates")
+    assert (days["template"], days["depends"]) == ("days", "dates")
     assert {"name": "days", "value": "{{tasks.dates.outputs.result}}"} in days["arguments"][
         "parameters"
     ]
-    assert "when" not in days  # `dates` lists no day when only snapshots are asked for
+    assert "when" not in days  # `dates` lists no day when nothing is left per day
     assert {"name": "endpoints", "value": "{{inputs.parameters.endpoints}}"} in dates["arguments"][
+        "parameters"
+    ]
+    assert {"name": "refresh", "value": "{{inputs.parameters.refresh}}"} in dates["arguments"][
         "parameters"
     ]
     # Each snapshot once, on the range's last day, standing for the whole range (covers_from).
@@ -331,10 +319,23 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
     assert (transform["template"], transform["depends"]) == ("transform-range", "days && snapshots")
     fan_out = _template(backfill, "days")
     assert isinstance(fan_out["parallelism"], int)
-    (day,) = fan_out["dag"]["tasks"]
+    assert "failFast" not in fan_out  # over DAG children it hangs on Argo (workflows.backfill)
+    (each,) = fan_out["dag"]["tasks"]
+    assert each["template"] == "backfill-day"
+    assert each["withParam"] == "{{inputs.parameters.days}}"
+    one_day = _template(backfill, "backfill-day")
+    gate, day, stop = one_day["dag"]["tasks"]
+    assert one_day["dag"]["target"] == "day stop"
+    assert _template(backfill, gate["template"])["container"]["args"][:3] == [
+        "gate",
+        "--workflow",
+        "{{workflow.name}}",
+    ]
     assert day["templateRef"] == {"name": "game-market-daily", "template": "daily"}
-    assert day["withParam"] == "{{inputs.parameters.days}}"
+    assert (day["depends"], day["when"]) == ("gate", "{{tasks.gate.outputs.result}} == open")
     assert {"name": "transform", "value": "false"} in day["arguments"]["parameters"]
+    assert stop["depends"] == "day.Failed || day.Errored"
+    assert _template(backfill, stop["template"])["container"]["args"][-1] == "--close"
     tasks = {t["name"]: t for t in _template(daily, "daily")["dag"]["tasks"]}
     assert tasks["transform"]["when"] == "{{inputs.parameters.transform}} == true"
     # game_details reads the day's committed games: a second fan-out over the same list, after

@@ -92,7 +92,8 @@ def test_gmp_backfill_five_days_two_at_a_time(run: Gmp, standin: StandinServer) 
     by_name = steps(data)
     assert by_name["dates"]["status"] == "Succeeded"
     for i, day in enumerate(days):
-        assert by_name[f"days.day({i}:{day}).transform"]["status"] == "Skipped"
+        node = f'days.day({i}:{{"endpoints":"games,game_details","run_date":"{day}"}}).day'
+        assert by_name[f"{node}.transform"]["status"] == "Skipped"
         assert run.manifest("games", day) is not None
     assert by_name["transform"]["status"] == "Succeeded"  # one dbt build for the range
     found = headline(Path(run.env["DUCKDB_PATH"]))

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from tests.workflows.conftest import container, task, workflow
 from workflows import names
-from workflows.spec import Catalogue, SpecError, no_retry_codes, retry_expression, topological
+from workflows.spec import (
+    Catalogue,
+    SpecError,
+    dependencies,
+    depends_met,
+    no_retry_codes,
+    retry_expression,
+    topological,
+)
 
 
 @pytest.mark.parametrize("codes", [(2, 3, 5), (), (1,), (137, 2, 255)])
@@ -73,5 +82,20 @@ def test_tasks_come_in_dependency_order_and_a_cycle_is_refused() -> None:
     assert topological(tasks) == ["a", "b", "c"]
     with pytest.raises(SpecError, match="cycle"):
         topological([task("a", "t", "b"), task("b", "t", "a")])
-    with pytest.raises(SpecError, match="only task names joined by &&"):
-        topological([task("a", "t", "b.Failed")])
+    with pytest.raises(SpecError, match=re.escape("joined by && and || locally")):
+        topological([task("a", "t", "b.AnySucceeded"), task("b", "t")])
+    with pytest.raises(SpecError, match=re.escape("joined by && and || locally")):
+        topological([task("a", "t", "!b"), task("b", "t")])
+
+
+def test_depends_with_results_as_common_ancestry_reads_them() -> None:
+    # common/ancestry.go: a bare name is Succeeded || Skipped || Daemoned; `.Errored` is Error.
+    stop = task("stop", "t", "day.Failed || day.Errored")
+    assert dependencies(stop) == ["day"]
+    assert depends_met(stop, {"day": "Failed"}) and depends_met(stop, {"day": "Error"})
+    assert not depends_met(stop, {"day": "Succeeded"}) and not depends_met(stop, {"day": "Skipped"})
+    both = task("c", "t", "a && b.Succeeded || a.Omitted")
+    assert dependencies(both) == ["a", "b"]
+    assert depends_met(both, {"a": "Skipped", "b": "Succeeded"})
+    assert not depends_met(both, {"a": "Succeeded", "b": "Skipped"})
+    assert depends_met(both, {"a": "Omitted", "b": "Failed"})

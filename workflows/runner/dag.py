@@ -1,7 +1,8 @@
 """A DAG template's tasks, scheduled as workflow/controller/dag.go and operator.go schedule them.
 
-- A task runs when each dependency is Succeeded or Skipped (common/ancestry.go: `depends: a` and
-  `dependencies` mean `a.Succeeded || a.Skipped || a.Daemoned`); otherwise it is Omitted.
+- A task runs when its `depends` holds once its dependencies ended (common/ancestry.go: `depends: a`
+  and `dependencies` mean `a.Succeeded || a.Skipped || a.Daemoned`; `a.Failed`, `a.Errored` ask
+  for that result); otherwise it is Omitted.
 - `when` (dag.go `executeDAGTask` → steps.go `shouldExecute`), `withItems`/`withParam`
   (dag.go `expandTask`): see `expand`.
 - `dag.failFast` only decides the DAG's final phase (dag.go `assessDAGPhase`): new nodes, withParam
@@ -25,7 +26,7 @@ from typing import Any
 
 from workflows.runner.boundary import Boundary, Callbacks, NodeResult, Unit
 from workflows.runner.expressions import ExpressionError, when
-from workflows.spec import SpecError, dependencies, substitute, topological
+from workflows.spec import SpecError, dependencies, depends_met, substitute, topological
 
 MAX_WORKERS = 64
 FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
@@ -56,7 +57,10 @@ def parse_items(text: str) -> list[Any]:
 
 
 def label(item: Any) -> str:
-    return item if isinstance(item, str) else json.dumps(item, sort_keys=True)
+    """v1alpha1 `Item.String` (item.go): a string as is, else its compact JSON (keys sorted)."""
+    return (
+        item if isinstance(item, str) else json.dumps(item, sort_keys=True, separators=(",", ":"))
+    )
 
 
 def template_name(task: dict[str, Any]) -> str:
@@ -82,6 +86,27 @@ class DagRun:
         self.states = {name: TaskState() for name in self.tasks}
         self.queue: list[tuple[str, Unit]] = []
         self.has_dependants = {d for t in self.tasks.values() for d in dependencies(t)}
+        # dag.go `executeDAG`: `dag.target` (space-separated names), else the tasks without
+        # dependants. Locally every task runs, so each must be a target or a target's ancestor.
+        target = str(template["dag"].get("target") or "").split()
+        self.targets = target or [n for n in self.tasks if n not in self.has_dependants]
+        self._check_targets(template.get("name", ""))
+
+    def _check_targets(self, template: str) -> None:
+        reached: set[str] = set()
+        pending = list(self.targets)
+        while pending:
+            name = pending.pop()
+            if name not in self.tasks:
+                raise SpecError(f"template {template!r}: target {name!r} is not a task here")
+            if name not in reached:
+                reached.add(name)
+                pending += dependencies(self.tasks[name])
+        if set(self.tasks) - reached:
+            raise SpecError(
+                f"template {template!r}: tasks {sorted(set(self.tasks) - reached)} lead to no "
+                "target (the controller would never run them; the runner does not model that)"
+            )
 
     def node(self, name: str) -> str:
         return f"{self.prefix}.{name}" if self.prefix else name
@@ -107,10 +132,10 @@ class DagRun:
         for name in self.order:
             if self.states[name].phase is not None:
                 continue
-            needs = [self.states[n].phase for n in dependencies(self.tasks[name])]
-            if not all(p in DONE for p in needs):
+            needs = {n: self.states[n].phase for n in dependencies(self.tasks[name])}
+            if not all(p in DONE for p in needs.values()):
                 continue
-            if any(p not in ("Succeeded", "Skipped") for p in needs):
+            if not depends_met(self.tasks[name], needs):  # type: ignore[arg-type]
                 self.settle(name, "Omitted", "omitted: depends condition not met")
                 continue
             self.expand(name)
@@ -218,8 +243,8 @@ class DagRun:
                 phase = failing[0] if failing else "Succeeded"
             branch[name] = phase
         result = "Succeeded"
-        for name in self.tasks:  # targets in the order the template lists them
-            if name in self.has_dependants or branch[name] not in ("Failed", "Error"):
+        for name in self.targets:
+            if branch[name] not in ("Failed", "Error"):
                 continue
             result = branch[name]
             if self.dag_fail_fast:
