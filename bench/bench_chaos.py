@@ -173,6 +173,7 @@ def chaos(args: argparse.Namespace) -> dict[str, Any]:
                     "kills_survived": run.kills if attempts[-1].exit_code == 0 else 0,
                     "succeeded": attempts[-1].exit_code == 0,
                     "staging_leftovers": len(leftovers),
+                    "staging_leftover_keys": leftovers[:20],
                     "commits_rolled_forward": run.step_logs_saying("rolled forward"),
                     "leases_taken_over": run.step_logs_saying("took over the commit lease"),
                 },
