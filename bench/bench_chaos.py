@@ -130,13 +130,14 @@ def chaos(args: argparse.Namespace) -> dict[str, Any]:
             chaos_seconds = time.monotonic() - started
             chaos_requests = standin.requests
             leftovers = chaos_lake.leftovers()  # before the re-run's commits collect them
+            faults_left = standin.faults  # not met: their `skip` outlasted the run
             standin.reset_requests()
             standin.clear_faults()
             rerun_code, rerun_seconds = backfill(end, chaos_env, work / "logs-rerun")
             rerun_requests = standin.requests
             committed = chaos_lake.committed()
             details = detail_days(chaos_lake, committed)
-            classes = tally(classify(chaos_requests, attempts, details, end))
+            classes = tally(classify(chaos_requests, attempts, details, end, free_requests))
             free_pages, chaos_pages = free_lake.page_digests(), chaos_lake.page_digests()
             marts = mart_differences(Path(free_env["DUCKDB_PATH"]), Path(chaos_env["DUCKDB_PATH"]))
             result = {
@@ -153,6 +154,7 @@ def chaos(args: argparse.Namespace) -> dict[str, Any]:
                     {"kind": f.kind, "path": f.path, "times": f.times, "skip": f.skip}
                     for f in faults
                 ],
+                "faults_not_met": len(faults_left),
                 "kill_moments_s": moments,
                 "chaos": {
                     "seconds": chaos_seconds,
@@ -270,7 +272,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"{chaos['commits_rolled_forward']} / {chaos['leases_taken_over']} |",
         "",
         f"Kills at {', '.join(f'{s:.1f}' for s in result['kill_moments_s'])} s of run time; "
-        f"first requests {by.get(FIRST, 0)}. Machine: {result['machine']['cpus']} CPUs, load "
+        f"{FIRST}: {by.get(FIRST, 0)}. Machine: {result['machine']['cpus']} CPUs, load "
         f"average {result['machine']['load_average_at_start'][0]:.1f} at start.",
     ]
     return "\n".join(lines) + "\n"

@@ -144,9 +144,9 @@ def mart_rows(path: Path) -> dict[str, int]:
 
 FAULTED = "faulted"  # answered with an injected fault (429, 5xx, a hang): each costs a retry
 GUARD = "guard"  # the quota guard's count probes (page_size=1), made by every start
-FIRST = "first"  # a request asked for the first time in the run
-REDONE = "redone"  # asked again: its partition was not committed when asked again
-REFETCHED = "refetched committed"  # asked again although its partition was already committed
+FIRST = "as fault-free"  # one of the requests the fault-free run made (as often as it did)
+REDONE = "redone"  # asked more often than that: its partition was not committed when asked
+REFETCHED = "refetched committed"  # asked more often although its partition was committed
 
 
 def request_key(request: RecordedRequest) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -183,9 +183,12 @@ def classify(
     attempts: Sequence[Attempt],
     details: dict[int, set[str]],
     snapshot_day: str,
+    fault_free: Sequence[RecordedRequest],
 ) -> list[tuple[int, str]]:
-    """Each request's attempt number and class (FAULTED, GUARD, FIRST, REDONE, REFETCHED)."""
-    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    """Each request's attempt number and class (FAULTED, GUARD, FIRST, REDONE, REFETCHED).
+    A request the fault-free run made n times (a game listed on two days is asked twice) is
+    FIRST the first n times it is answered here."""
+    left = Counter(request_key(r) for r in fault_free if r.status in (200, 404))
     out = []
     for request in sorted(requests, key=lambda r: r.received_at):
         number = attempt_of(request, attempts)
@@ -195,13 +198,12 @@ def classify(
             kind = FAULTED
         elif request.params.get("page_size") == "1":
             kind = GUARD
-        elif key not in seen:
+        elif left[key] > 0:
+            left[key] -= 1
             kind = FIRST
         else:
             serves = partitions_of(request, details, snapshot_day)
             kind = REFETCHED if serves and serves <= committed else REDONE
-        if request.status in (200, 404):
-            seen.add(key)
         out.append((number, kind))
     return out
 

@@ -105,7 +105,8 @@ def test_a_backfill_killed_five_times_under_rawg_faults_ends_as_a_fault_free_one
     differing = mart_differences(Path(free_env["DUCKDB_PATH"]), Path(chaos_env["DUCKDB_PATH"]))
     assert differing == {}
 
-    classes = classify(chaos_requests, attempts, detail_days(lake, lake.committed()), END)
+    details = detail_days(lake, lake.committed())
+    classes = classify(chaos_requests, attempts, details, END, free_requests)
     counts = Counter(kind for _, kind in classes)
     asked = {request_key(r) for r in chaos_requests if r.status in (200, 404)}
     assert asked == {request_key(r) for r in free_requests}, "asked what a fault-free run does not"
