@@ -1,6 +1,7 @@
 """Chaos benchmark: a backfill killed with SIGKILL at random moments and resumed, under RAWG faults.
 
-On one SeaweedFS and one RAWG stand-in (each lake its own prefix, each warehouse its own file):
+On one SeaweedFS and one RAWG stand-in (100 ms a request; each lake its own prefix, each
+warehouse its own file), with 400 updated games a day and the default cap of 300 details a day:
 
 1. a fault-free `gmp backfill` of DAYS days (`games,game_details,genres`, parallelism 1), timed;
 2. the same backfill under faults spread over its requests (5xx, bursts of 429, hangs past the
@@ -102,7 +103,7 @@ def chaos(args: argparse.Namespace) -> dict[str, Any]:
         work = Path(tmp)
         s3_server = SeaweedS3(work / "s3", bucket="lake")
         s3 = s3_server.start()
-        standin = StandinServer(config).start()
+        standin = StandinServer(config, latency_s=args.latency_ms / 1000).start()
         standin.api.today = date(2024, 7, 1)  # detail bodies as of a fixed day: comparable runs
         try:
             free_env = environment(standin, s3, work, "fault-free", args.cap)
@@ -144,6 +145,7 @@ def chaos(args: argparse.Namespace) -> dict[str, Any]:
                 "days": args.days,
                 "games_per_day": args.games_per_day,
                 "details_cap": args.cap,
+                "latency_ms": args.latency_ms,
                 "seed": args.seed,
                 "fault_free": {
                     "seconds": free_seconds,
@@ -210,9 +212,10 @@ def chaos(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--games-per-day", type=int, default=200)
+    parser.add_argument("--games-per-day", type=int, default=400)
     parser.add_argument("--catalogue", type=int, default=20_000, help="catalogue size")
-    parser.add_argument("--cap", type=int, default=50, help="GMP_DETAILS_MAX_PER_DAY")
+    parser.add_argument("--cap", type=int, default=300, help="GMP_DETAILS_MAX_PER_DAY")
+    parser.add_argument("--latency-ms", type=float, default=100.0, help="per RAWG request")
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--faults", type=int, default=24)
     parser.add_argument("--seed", type=int, default=20)
@@ -246,7 +249,8 @@ def markdown(result: dict[str, Any]) -> str:
     yes = {True: "yes", False: "**no**"}
     lines = [
         f"# Chaos run: {result['days']}-day backfill, {len(result['kill_moments_s'])} SIGKILLs, "
-        f"{len(result['faults_injected'])} RAWG faults",
+        f"{len(result['faults_injected'])} RAWG faults ({result['games_per_day']} games a day, "
+        f"{result['details_cap']} details a day, {result['latency_ms']:.0f} ms a request)",
         "",
         "| measure | value |",
         "|---|---|",

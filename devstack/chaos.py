@@ -127,12 +127,14 @@ def spread_faults(
     hang_seconds: float,
     burst: tuple[int, int] = (3, 5),
 ) -> list[Fault]:
-    """`count` faults (5xx, bursts of 429, hangs) on the given paths, each starting after a
-    seeded number of that path's requests (`paths`: path -> its requests in a fault-free run)."""
-    faults = []
+    """`count` faults (5xx, bursts of 429, hangs, in turn) on the given paths (`paths`: path ->
+    its requests in a fault-free run): one on each path first, the rest on paths drawn in
+    proportion to their requests; each starts after a seeded number of that path's requests."""
     names = sorted(paths)
+    weights = [paths[n] for n in names]
+    faults = []
     for i in range(count):
-        path = names[i % len(names)]
+        path = names[i] if i < len(names) else rng.choices(names, weights)[0]
         skip = rng.randrange(max(paths[path], 1))
         kind = ("5xx", "429", "hang")[i % 3]
         if kind == "5xx":
