@@ -93,7 +93,11 @@ def test_dates_guards_the_whole_range(gmp: Gmp, standin) -> None:
     args = ("dates", "--start", "2024-05-01", "--end", "2024-05-03", "--endpoints", "games")
     ok = gmp(*args)
     assert ok.code == 0, ok.stderr
-    assert json.loads(ok.stdout) == ["2024-05-01", "2024-05-02", "2024-05-03"]
+    assert [i["run_date"] for i in json.loads(ok.stdout)] == [
+        "2024-05-01",
+        "2024-05-02",
+        "2024-05-03",
+    ]
     assert len(standin.requests) == 3  # one probe a day
     refused = gmp(*args, GMP_MONTHLY_QUOTA="10")
     assert refused.code == 5 and REFUSAL.search(refused.stderr), refused.stderr
