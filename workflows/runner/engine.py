@@ -203,7 +203,9 @@ def run_workflow(
     if "activeDeadlineSeconds" in spec:
         limit = float(spec["activeDeadlineSeconds"])
         run.deadline = started + limit
-        run.deadline_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=limit)
+        # operator.go getWorkflowDeadline: startedAt.Truncate(time.Second) + activeDeadlineSeconds
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        run.deadline_at = now + dt.timedelta(seconds=limit)
     try:
         status, exit_step, failures = _run(run, name, spec, entry, params)
     finally:
