@@ -17,6 +17,7 @@ from typing import Any
 from workflows.runner.boundary import Boundary, Callbacks, NodeResult, Unit, new_boundary
 from workflows.runner.container import run_container
 from workflows.runner.dag import DagRun
+from workflows.runner.failfast import NeverFinishes
 from workflows.runner.failures import FailedNode, failures_parameter
 from workflows.runner.model import Reporter, RunOptions, RunResult, Step
 from workflows.runner.process import Processes
@@ -61,6 +62,9 @@ class Run(Callbacks):
         return self.execute(
             scope_name, template, args, path=unit.path, display=unit.display, boundary=boundary
         )
+
+    def template_of(self, unit: Unit) -> dict[str, Any]:
+        return self.catalogue.resolve(unit.task["__scope"], unit.task)[1]
 
     def not_run(self, path: str, status: str, why: str) -> None:
         with self.lock:
@@ -208,6 +212,9 @@ def run_workflow(
         run.deadline_at = now + dt.timedelta(seconds=limit)
     try:
         status, exit_step, failures = _run(run, name, spec, entry, params)
+    except NeverFinishes:  # what still runs would run on Argo, but nothing waits for it here
+        run.processes.cancel()
+        raise
     finally:
         run.processes.close()
     return RunResult(
