@@ -220,7 +220,7 @@ def test_nested_fail_fast_whose_failed_child_dag_is_the_last_one_finishes(
     # dag.go executeDAGTask completes the TaskGroup and assessDAGPhase finds every descendant
     # fulfilled: `days` is Failed by its own assessment, `after` is omitted, onExit runs.
     monkeypatch.setenv("FAKE_FAILS", "day0=9")
-    items = [{"d": "day0", "s": "0.8"}, {"d": "day1", "s": "0"}]
+    items = [{"d": "day0", "s": "1.5"}, {"d": "day1", "s": "0"}]
     doc = _nested(items, DAY, *_day_templates(tmp_path))
     result = fake_gmp.run([doc], "wf", {})
     assert result.status == "Failed"
@@ -264,7 +264,7 @@ def test_nested_fail_fast_over_pods_never_finishes_with_an_item_held_back_or_a_r
     # refuses it, and completableTaskGroupPhase needs every child to exist; a retry node is
     # resolved only by processNodeRetries in the walk that `days` no longer gets.
     monkeypatch.setenv("FAKE_FAILS", "a=9")
-    monkeypatch.setenv("FAKE_PASS_SLEEP", "0.5")  # b still runs when a fails: c waits
+    monkeypatch.setenv("FAKE_PASS_SLEEP", "1.5")  # b still runs when a fails: c waits
     extra = {"retryStrategy": retry} if retry else {}
     item = container(
         "item", "fails", "{{inputs.parameters.d}}", str(tmp_path), inputs=("d", "s"), **extra
