@@ -115,14 +115,21 @@ def _done(manifest: dict[str, Any] | None) -> set[int]:
     }
 
 
-def answered_in_range(lake: Lake, day: dt.date, once: Once | None) -> set[int]:
-    """The ids committed `game_details` partitions of the range's other days answered: one
+def range_answers(lake: Lake, once: Once | None) -> dict[dt.date, set[int]]:
+    """Per day of the range with a committed `game_details` partition, the ids it answered: one
     LIST of the range's partitions, then their manifests. Empty without a range."""
     if once is None:
-        return set()
-    days = [d for d in committed_days(lake, DETAILS, once.start, once.end) if d != day]
+        return {}
+    days = committed_days(lake, DETAILS, once.start, once.end)
     with ThreadPoolExecutor(_READERS) as pool:
-        return set().union(*pool.map(lambda d: _done(lake.manifest(DETAILS, d)), days))
+        answered = list(pool.map(lambda d: _done(lake.manifest(DETAILS, d)), days))
+    return dict(zip(days, answered, strict=True))
+
+
+def answered_in_range(lake: Lake, day: dt.date, once: Once | None) -> set[int]:
+    """The ids committed `game_details` partitions of the range's other days answered."""
+    others = [ids for d, ids in range_answers(lake, once).items() if d != day]
+    return set().union(*others)
 
 
 def backlog(

@@ -110,3 +110,26 @@ def test_a_bad_range_is_exit_2_before_any_request(
     result = gmp("extract", *args)
     assert result.code == 2 and says in result.stderr, result.stderr
     assert standin.requests == []
+
+
+@pytest.mark.parametrize("cap", [300, 60])
+def test_plan_for_a_range_counts_each_game_once_and_the_extraction_spends_it(
+    gmp: Gmp, standin: StandinServer, two_days: tuple[list[int], list[int], set[int]], cap: int
+) -> None:
+    first, second, _ = two_days
+    result = gmp(
+        "plan", "--start", D1, "--end", D2, "--endpoints", "game_details", "--json",
+        GMP_DETAILS_MAX_PER_DAY=str(cap),
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    plan = result.json()
+    assert plan["exact"] is True
+    planned = [line["requests"] for line in plan["lines"]]
+    # Distinct games, within the cap: not one per listing.
+    assert sum(planned) == min(len(set(first) | set(second)), 2 * cap) < len(first) + len(second)
+    requested(standin)
+    spent = []
+    for day in (D1, D2):
+        details(gmp, day, *ONCE, cap=cap)
+        spent.append(len(requested(standin)))
+    assert spent == planned
