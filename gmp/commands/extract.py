@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from gmp import extract_options
 from gmp.boundary import cli_errors
-from gmp.commands import extract_options
 from gmp.context import lake_settings, rawg_settings, setup_logs
 from gmp.dates import parse_days, parse_run_date
 from gmp.endpoints import Mode, get_endpoint, parse_endpoint_list
