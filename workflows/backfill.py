@@ -200,6 +200,9 @@ with WorkflowTemplate(
                 "transform": "false",
                 # `dates` guarded the whole range: the days' validate steps do not probe again.
                 "allow_over_quota": "true",
+                # Each game's details once over the range (extractor/backlog.py).
+                "once_from": "{{workflow.parameters.start_date}}",
+                "once_to": "{{workflow.parameters.end_date}}",
             },
             when=f"{{{{tasks.gate.outputs.result}}}} == {OPEN}",
         )

@@ -253,6 +253,12 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
         "endpoints",
         "transform",
         "allow_over_quota",  # "true" turns validate's quota guard off
+        "once_from",  # a backfill's range: each game's details once over it ("" = none)
+        "once_to",
+    ]
+    assert [p.get("default") for p in _template(daily, "daily")["inputs"]["parameters"][-2:]] == [
+        "",
+        "",
     ]
     assert yaml.safe_load(_template(daily, "daily")["inputs"]["parameters"][1]["default"]) == [
         "games",
@@ -344,7 +350,40 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
     assert tasks["extract-details"]["when"] == "{{item}} == game_details"
     assert tasks["extract-details"]["depends"] == "extract"
     assert tasks["extract-details"]["withParam"] == tasks["extract"]["withParam"]
-    assert tasks["extract-details"]["template"] == tasks["extract"]["template"] == "extract"
+    assert (tasks["extract"]["template"], tasks["extract-details"]["template"]) == (
+        "extract",
+        "extract-details",
+    )
+    # The details template is `extract` with the backfill's range in its arguments and one more
+    # mutex, per workflow: a backfill's days extract their details one at a time.
+    extract, details = _template(daily, "extract"), _template(daily, "extract-details")
+    assert details["container"]["args"] == [
+        *extract["container"]["args"],
+        *["--once-from", "{{inputs.parameters.once_from}}"],
+        *["--once-to", "{{inputs.parameters.once_to}}"],
+    ]
+    assert details["synchronization"] == {
+        **extract["synchronization"],
+        "mutexes": [
+            *extract["synchronization"]["mutexes"],
+            {"name": "game-market-pipeline-details-{{workflow.name}}"},
+        ],
+    }
+    for key in ("retryStrategy", "activeDeadlineSeconds", "volumes"):
+        assert details[key] == extract[key]
+    assert {k: v for k, v in details["container"].items() if k != "args"} == {
+        k: v for k, v in extract["container"].items() if k != "args"
+    }
+    for name in ("once_from", "once_to"):
+        wired = {"name": name, "value": f"{{{{inputs.parameters.{name}}}}}"}
+        assert wired in tasks["extract-details"]["arguments"]["parameters"]
+    # The backfill gives its days its range.
+    assert {"name": "once_from", "value": "{{workflow.parameters.start_date}}"} in day["arguments"][
+        "parameters"
+    ]
+    assert {"name": "once_to", "value": "{{workflow.parameters.end_date}}"} in day["arguments"][
+        "parameters"
+    ]
     assert tasks["transform"]["depends"] == "extract-details"
     assert cron["kind"] == "CronWorkflow" and cron["metadata"]["name"] == "game-market-daily"
     spec = cron["spec"]
