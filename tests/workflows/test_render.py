@@ -54,6 +54,21 @@ def test_a_typo_fails_the_strict_models(rendered: dict[str, Any]) -> None:
         WorkflowTemplate.model_validate(doc, strict=True, extra="forbid")
 
 
+def test_the_committed_backfill_has_no_shape_that_would_hang_on_argo() -> None:
+    # What the cluster runs: the chart's files. Template-level failFast sits on no DAG that runs
+    # inside another (workflows/checks.py `check_fail_fast`: operator.go checkParallelism, dag.go
+    # assessDAGPhase), and each day of the backfill ends through its gate and stop marker.
+    docs = [
+        yaml.safe_load((names.FILES_DIR / f).read_text()) for f in names.RENDERED_FILES.values()
+    ]
+    assert not [line for line in problems(docs) if "failFast" in line]
+    backfill = next(d for d in docs if d["metadata"]["name"] == names.BACKFILL_TEMPLATE)
+    fail_fast = [t["name"] for t in backfill["spec"]["templates"] if t.get("failFast")]
+    assert fail_fast == []
+    (day,) = [t for t in backfill["spec"]["templates"] if t["name"] == names.BACKFILL_DAY]
+    assert [t["name"] for t in day["dag"]["tasks"]] == ["gate", "day", "stop"]
+
+
 def test_the_rendered_objects_have_no_semantic_problem(rendered: dict[str, Any]) -> None:
     assert problems(list(rendered.values())) == []
 
@@ -133,7 +148,17 @@ BREAKAGES = {
     "template failFast over the days (DAG children): the v4 hang": (
         "backfill",
         lambda d: _template(d, "days").__setitem__("failFast", True),
-        "over a DAG child hangs the workflow on Argo",
+        "on a DAG inside another can hang the workflow on Argo",
+    ),
+    "template failFast on a day (pods with retries, a DAG by templateRef): the v4 hang": (
+        "backfill",
+        lambda d: _template(d, "backfill-day").__setitem__("failFast", True),
+        "on a DAG inside another can hang the workflow on Argo",
+    ),
+    "template failFast on the daily DAG, which the backfill calls by templateRef": (
+        "daily",
+        lambda d: _template(d, "daily").__setitem__("failFast", True),
+        "on a DAG inside another can hang the workflow on Argo",
     ),
     "extract without its partition mutex": (
         "daily",
