@@ -114,9 +114,11 @@ CONTAINER ?= docker
 KIND_CLUSTER ?= gmp
 NAMESPACE ?= game-market
 RELEASE ?= gmp
-# v4.0.9 or later: it fixes the semaphore/mutex bugs our `rawg-extractors` semaphore and the
-# per-partition extract mutex hit (argoproj/argo-workflows #16160 in v4.0.6, #16405 in v4.0.8, #16567 in v4.0.9).
-ARGO_VERSION ?= v4.0.9
+# v4.0.10 or later: it fixes the semaphore/mutex bugs our `rawg-extractors` semaphore and the
+# per-partition extract mutex hit (argoproj/argo-workflows #16160 in v4.0.6, #16405 in v4.0.8,
+# #16567 in v4.0.9), and two lock bugs of v4.0.9: a stop or terminate ignored while a node waits
+# for a lock (#16777, #16776), a transient lock error failing the node with no retry (#16745).
+ARGO_VERSION ?= v4.0.10
 CHART := helm/game-market-pipeline
 START ?= 2024-05-01
 END ?= 2024-05-03

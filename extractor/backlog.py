@@ -7,6 +7,12 @@ popular first (`added` desc, then id); then D's own games, most popular first. A
 once, at its first place. The cap cuts this list; what it leaves out is the next day's backlog,
 until none is left or its listing day falls out of the look-back. Re-running D reads only days
 before D, so it selects the same games again.
+
+In a backfill (`Once`, its range): a game's details are fetched once over the range. D's selection
+also leaves out every game that a committed `game_details` partition of ANOTHER day of the range
+(before or after D) fetched or found gone; D's own partition is not read, so re-running D
+re-selects what D fetched. It holds because the workflow runs one day's details at a time (a
+mutex, workflows/daily.py): each day selects after the days before it committed.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 import orjson
 from botocore.exceptions import ClientError
 
+from extractor.gaps_lake import committed_days
 from extractor.lake import Lake
 from gmp.errors import LakeError, UsageError
 
@@ -39,11 +46,27 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Once:
+    """A backfill's range: each game's details are fetched once over it."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise UsageError(f"the backfill's range ends ({self.end}) before it starts")
+
+    def holds(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
 class Selection:
     games: list[Candidate]  # fetch order, at most the cap
     from_backlog: int  # how many of them earlier days left out
     day_games: int  # games in run_date's own `games` partition
     more: bool  # games beyond the cap remain: carried to the next day
+    fetched_in_range: int = 0  # the day's games another day of the backfill already answered
 
 
 def popular_first(games: list[Candidate]) -> list[Candidate]:
@@ -92,11 +115,32 @@ def _done(manifest: dict[str, Any] | None) -> set[int]:
     }
 
 
+def range_answers(lake: Lake, once: Once | None) -> dict[dt.date, set[int]]:
+    """Per day of the range with a committed `game_details` partition, the ids it answered: one
+    LIST of the range's partitions, then their manifests. Empty without a range."""
+    if once is None:
+        return {}
+    days = committed_days(lake, DETAILS, once.start, once.end)
+    with ThreadPoolExecutor(_READERS) as pool:
+        answered = list(pool.map(lambda d: _done(lake.manifest(DETAILS, d)), days))
+    return dict(zip(days, answered, strict=True))
+
+
+def answered_in_range(lake: Lake, day: dt.date, once: Once | None) -> set[int]:
+    """The ids committed `game_details` partitions of the range's other days answered."""
+    others = [ids for d, ids in range_answers(lake, once).items() if d != day]
+    return set().union(*others)
+
+
 def backlog(
-    lake: Lake, day: dt.date, limit: int, lookback: int = LOOKBACK_DAYS
+    lake: Lake,
+    day: dt.date,
+    limit: int,
+    lookback: int = LOOKBACK_DAYS,
+    skip: frozenset[int] | set[int] = frozenset(),
 ) -> Iterator[Candidate]:
     """Left-out games of the `lookback` days before `day`, oldest listing day first, at most
-    `limit` (game pages of later days are not read once it is reached)."""
+    `limit` (game pages of later days are not read once it is reached); none of `skip`."""
     earlier = [day - dt.timedelta(days=back) for back in range(lookback, 0, -1)]
 
     def manifests(d: dt.date) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -112,18 +156,24 @@ def backlog(
         if games is None:
             continue
         for candidate in listed_games(lake, games):
-            if candidate.game_id in answered[index] or candidate.game_id in seen:
+            game = candidate.game_id
+            if game in answered[index] or game in seen or game in skip:
                 continue
-            seen.add(candidate.game_id)
+            seen.add(game)
             yield candidate
             if len(seen) >= limit:
                 return
 
 
-def select(lake: Lake, day: dt.date, cap: int, lookback: int = LOOKBACK_DAYS) -> Selection:
-    """The games run_date's game_details fetches, in order, at most `cap`."""
+def select(
+    lake: Lake, day: dt.date, cap: int, lookback: int = LOOKBACK_DAYS, once: Once | None = None
+) -> Selection:
+    """The games run_date's game_details fetches, in order, at most `cap`; within a backfill's
+    range (`once`), none that another day of it answered."""
     own = day_games(lake, day)
-    carried = list(backlog(lake, day, cap + 1, lookback))
-    ids = {c.game_id for c in carried}
+    skip = answered_in_range(lake, day, once)
+    carried = list(backlog(lake, day, cap + 1, lookback, skip))
+    ids = {c.game_id for c in carried} | skip
     order = carried + [c for c in own if c.game_id not in ids]
-    return Selection(order[:cap], min(len(carried), cap), len(own), len(order) > cap)
+    elsewhere = sum(1 for c in own if c.game_id in skip)
+    return Selection(order[:cap], min(len(carried), cap), len(own), len(order) > cap, elsewhere)

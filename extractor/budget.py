@@ -93,7 +93,7 @@ def check_budget(
         return None
     month = current_month()
     budget = Budget(month, quota, read_month(lake, month).total, planned)
-    if planned <= budget.remaining:
+    if planned == 0 or planned <= budget.remaining:  # nothing to fetch is never refused
         log.info(
             "quota guard: this run plans %d RAWG requests; %d of %d remain in %s",
             planned,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from extractor.backlog import LOOKBACK_DAYS, SOURCE, Candidate, Selection, select
+from extractor.backlog import LOOKBACK_DAYS, SOURCE, Candidate, Once, Selection, select
 from extractor.client import NotFound, RawgClient
 from extractor.commit import DEFAULT_LEASE_SECONDS, PageEntry, PartitionWriter
 from extractor.extract import ExtractResult, now, run_bounded
@@ -40,6 +40,7 @@ _WRITERS = 2
 class DetailResult(ExtractResult):
     not_found: int
     from_backlog: int
+    fetched_in_range: int = 0  # the day's games another day of the backfill already answered
 
 
 def envelope(bodies: list[bytes]) -> bytes:
@@ -63,13 +64,14 @@ class DetailExtraction:
         max_per_day: int,
         batch_size: int = BATCH_SIZE,
         lookback: int = LOOKBACK_DAYS,
+        once: Once | None = None,
         on_page: Callable[[int, int], None] | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> None:
         self.endpoint, self.run_date = endpoint, run_date
         self._client, self._lake, self._secret = client, lake, secret
         self._concurrency, self._cap = concurrency, max_per_day
-        self._batch, self._lookback = batch_size, lookback
+        self._batch, self._lookback, self._once = batch_size, lookback, once
         self._writer = PartitionWriter(
             lake, endpoint.name, run_date, threads=concurrency, lease_seconds=lease_seconds
         )
@@ -88,7 +90,7 @@ class DetailExtraction:
         started, clock = now(), time.monotonic()
         requests_before, retries_before = self._client.requests_made, self._client.retries
         self._writer.begin()
-        selection = select(self._lake, self.run_date, self._cap, self._lookback)
+        selection = select(self._lake, self.run_date, self._cap, self._lookback, self._once)
         games, size = selection.games, self._batch
         batches = [games[i : i + size] for i in range(0, len(games), size)] or [[]]
         answers: dict[int, bytes | None] = {}  # index in `games` -> body, None for a 404
@@ -120,6 +122,7 @@ class DetailExtraction:
             not selection.more, self._client.requests_made - requests_before,
             self._client.retries - retries_before, time.monotonic() - clock,
             not_found=len(self._gone), from_backlog=selection.from_backlog,
+            fetched_in_range=selection.fetched_in_range,
         )  # fmt: skip
 
     def _fetch(self, index: int, game: Candidate) -> tuple[int, bytes | None]:
@@ -165,6 +168,7 @@ class DetailExtraction:
                 "max_per_day": self._cap,
                 "lookback_days": self._lookback,
                 "batch_size": self._batch,
+                **self._range(),
             },
             "page_count": len(entries),
             "record_count": len(landed),
@@ -172,9 +176,16 @@ class DetailExtraction:
             "complete": not selection.more,
             "day_games": selection.day_games,
             "from_backlog": selection.from_backlog,
+            "fetched_in_range": selection.fetched_in_range,
             "game_ids": landed,
             "not_found": list(self._gone),
             "started_at": started,
             "finished_at": now(),
             "extractor_version": __version__,
         }
+
+    def _range(self) -> dict[str, str]:
+        """The backfill's range a game's details are fetched once over (none for a daily run)."""
+        if self._once is None:
+            return {}
+        return {"once_from": self._once.start.isoformat(), "once_to": self._once.end.isoformat()}

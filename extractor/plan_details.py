@@ -1,23 +1,43 @@
-"""Request cost of a detail endpoint: min(cap, the backlog + the day's games), day by day.
+"""Request cost of a detail endpoint, day by day: the games the extraction will select, within
+the cap (extractor/backlog.py), simulated in date order.
 
-The first day's backlog is read from the lake exactly as the extraction reads it
-(extractor/backlog.py); the day's games come from its committed `games` partition, or from
-RAWG's count when it is not committed yet. Later days of a range carry, oldest listing day
-first, what the cap left, and drop what falls out of the look-back, as the extraction will.
+The first day's backlog is read from the lake exactly as the extraction reads it. A day's games
+are known by id when its `games` partition is committed, else only by RAWG's count. A range is
+a backfill's (`gmp plan --start/--end`, the backfill's quota guard): a game's details are fetched
+once over it, so a day's games leave out those an earlier day of the range fetched (or a
+committed `game_details` partition of another day of it answered) — exactly where the ids are
+known. Later days carry, oldest listing day first, what the cap left, and drop what falls out of
+the look-back, as the extraction will. Where a count stands for ids, overlaps can only lower it:
+the line is then an upper bound ("at most"), unless the cap is filled before it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from extractor.backlog import LOOKBACK_DAYS, SOURCE, backlog, listed_games
+from extractor.backlog import LOOKBACK_DAYS, SOURCE, Once, backlog, listed_games, range_answers
 from extractor.lake import Lake
 from extractor.plan import PlanLine
 from gmp.endpoints import Endpoint
 
-Owed = list[tuple[dt.date, int]]  # (listing day, games still owed), oldest first
+
+@dataclass
+class Owed:
+    """Games of one listing day still to fetch: by id when known, else only how many."""
+
+    listed_on: dt.date
+    count: int
+    ids: list[int] | None = None  # in fetch order
+
+    def take(self, n: int) -> list[int]:
+        """Fetch the first `n`: the ids taken (none known for a count)."""
+        self.count -= n
+        if self.ids is None:
+            return []
+        taken, self.ids = self.ids[:n], self.ids[n:]
+        return taken
 
 
 def plan_details(
@@ -29,56 +49,70 @@ def plan_details(
     games_count: Callable[[dt.date], int],
     lookback: int = LOOKBACK_DAYS,
 ) -> list[PlanLine]:
+    once = Once(days[0], days[-1]) if len(days) > 1 else None
     lines: list[PlanLine] = []
-    owed: Owed = []
     note = f"at most {cap} a day; the backlog first (look-back {lookback} days)"
+    if once is not None:
+        note += "; each game once over the range"
     if lake is None:
         note += "; backlog unknown: LAKE_BUCKET is not set"
+    # Per day of the range, the ids its details answered: the lake's, then the simulation's.
+    answers = {} if lake is None else range_answers(lake, once)
+    owed: list[Owed] = []
+    blind = False  # a count was fetched: known ids may repeat games it stood for
     for index, day in enumerate(days):
+        skip = set().union(*(ids for d, ids in answers.items() if d != day))
         if index == 0:
-            owed, own, exact = _first_day(day, lake, cap, games_count)
+            owed = _first_backlog(day, lake, cap, skip)
+        owed = [o for o in owed if o.count and (day - o.listed_on).days <= lookback]
+        known = skip | {i for o in owed for i in o.ids or []}
+        listed = _listed(lake, day)
+        if listed is None:
+            own = Owed(day, games_count(day))
         else:
-            owed = [(d, n) for d, n in owed if (day - d).days <= lookback]
-            own = games_count(day)
-            # Games listed on several days are fetched once: the carried sum is an upper bound,
-            # and exact only when nothing is carried or the day alone fills the cap.
-            exact = (lines[-1].exact and not owed) or own >= cap
-        carried = sum(n for _, n in owed)
-        requests = min(cap, carried + own)
-        upper = lake is not None  # overlaps can only lower it; an unknown backlog only raise it
+            ids = [i for i in listed if i not in known]
+            own = Owed(day, len(ids), ids)
+        queue = [*owed, own]
+        due = sum(o.count for o in queue)
+        requests = left = min(cap, due)
+        # Without a lake the backlog is unknown: exact only when the day alone fills the cap.
+        exact = not blind and (lake is not None or own.count >= cap)
+        answers[day] = set()
+        for group in queue:
+            n = min(left, group.count)
+            if n == 0:
+                break
+            if group.ids is None:
+                # A count may hold games answered or owed already; it cannot when nothing is
+                # known yet, and it makes no difference when the day's games alone fill the cap.
+                clean = not known or (group is own and group.count >= cap and not skip)
+                exact, blind = exact and clean, True
+            answers[day].update(group.take(n))
+            left -= n
         lines.append(
-            PlanLine(endpoint.name, day, carried + own, requests, exact, note,
-                     upper_bound=not exact and upper)
+            PlanLine(endpoint.name, day, due, requests, exact, note,
+                     upper_bound=not exact and lake is not None)
         )  # fmt: skip
-        owed = _consume(owed, own, day, requests)
+        owed = [o for o in queue if o.count]
     return lines
 
 
-def _consume(owed: Owed, own: int, day: dt.date, requests: int) -> Owed:
-    """What is still owed after `requests` games were fetched, oldest listing day first."""
-    left: Owed = []
-    for listed_on, count in owed:
-        taken = min(count, requests)
-        requests -= taken
-        if count > taken:
-            left.append((listed_on, count - taken))
-    if own > requests:
-        left.append((day, own - requests))
-    return left
-
-
-def _first_day(
-    day: dt.date, lake: Lake | None, cap: int, games_count: Callable[[dt.date], int]
-) -> tuple[Owed, int, bool]:
-    """(backlog by listing day, the day's own games not in it, exact), from the lake."""
+def _first_backlog(day: dt.date, lake: Lake | None, cap: int, skip: set[int]) -> list[Owed]:
+    """The first day's backlog, by listing day, as the extraction reads it (none without a lake:
+    unknown, and the line says "at least")."""
     if lake is None:
-        own = games_count(day)
-        return [], own, own >= cap
-    carried = list(backlog(lake, day, cap + 1))
-    owed = sorted(Counter(c.listed_on for c in carried).items())
-    ids = {c.game_id for c in carried}
-    committed = lake.manifest(SOURCE, day)
-    if committed is None:  # RAWG's count: a game of the backlog listed again today counts twice
-        own = games_count(day)
-        return owed, own, not carried or own >= cap or len(carried) >= cap
-    return owed, sum(1 for c in listed_games(lake, committed) if c.game_id not in ids), True
+        return []
+    owed: dict[dt.date, Owed] = {}
+    for candidate in backlog(lake, day, cap + 1, skip=skip):
+        group = owed.setdefault(candidate.listed_on, Owed(candidate.listed_on, 0, []))
+        group.count += 1
+        group.ids.append(candidate.game_id)  # type: ignore[union-attr]
+    return sorted(owed.values(), key=lambda o: o.listed_on)
+
+
+def _listed(lake: Lake | None, day: dt.date) -> list[int] | None:
+    """The ids of the day's committed `games` partition, most popular first; None when unknown."""
+    manifest = None if lake is None else lake.manifest(SOURCE, day)
+    if lake is None or manifest is None:
+        return None
+    return [c.game_id for c in listed_games(lake, manifest)]

@@ -131,29 +131,25 @@ with WorkflowTemplate(
         ],
         inputs=["endpoint", "run_date", "covers_from"],
     )
-    # The stop marker: read before a day starts, written when it failed (extractor/stop.py).
-    day_gate = [
-        "gate",
-        "--workflow",
-        "{{workflow.name}}",
-        "--run-date",
-        "{{inputs.parameters.run_date}}",
-    ]
-    gate = gmp_container(
-        "gate",
-        args=day_gate,
-        inputs=["run_date"],
-        secrets=names.LAKE_SECRETS,
-        deadline_s=SHORT_STEP_DEADLINE_S,
-        retry_strategy=retry(2, backoff_s=5),
-    )
-    stop = gmp_container(
-        "stop-backfill",
-        args=[*day_gate, "--close"],
-        inputs=["run_date"],
-        secrets=names.LAKE_SECRETS,
-        deadline_s=SHORT_STEP_DEADLINE_S,
-        retry_strategy=retry(2, backoff_s=5),
+    # The stop marker: read before a day starts (`gate`), written when it failed (`stop-backfill`,
+    # `--close`), extractor/stop.py.
+    gate, stop = (
+        gmp_container(
+            name,
+            args=[
+                "gate",
+                "--workflow",
+                "{{workflow.name}}",
+                "--run-date",
+                "{{inputs.parameters.run_date}}",
+                *extra,
+            ],
+            inputs=["run_date"],
+            secrets=names.LAKE_SECRETS,
+            deadline_s=SHORT_STEP_DEADLINE_S,
+            retry_strategy=retry(2, backoff_s=5),
+        )
+        for name, extra in (("gate", []), ("stop-backfill", ["--close"]))
     )
     # One dbt build for the whole range once every day is in the lake: per-day builds would queue
     # on the warehouse mutex and re-parse the project once per day.
@@ -200,6 +196,9 @@ with WorkflowTemplate(
                 "transform": "false",
                 # `dates` guarded the whole range: the days' validate steps do not probe again.
                 "allow_over_quota": "true",
+                # Each game's details once over the range (extractor/backlog.py).
+                "once_from": "{{workflow.parameters.start_date}}",
+                "once_to": "{{workflow.parameters.end_date}}",
             },
             when=f"{{{{tasks.gate.outputs.result}}}} == {OPEN}",
         )

@@ -107,6 +107,11 @@ class Checker:
             if "dag" in template:
                 self.check_dag(name, template, allowed)
                 self.check_fan_out(where, template, set(arguments))
+                nested = (
+                    template["name"] != spec.get("entrypoint")
+                    or (name, template["name"]) in referenced
+                )
+                self.check_fail_fast(where, template, nested=nested)
             else:
                 self.check_names(where, template, allowed)
             if "container" in template:
@@ -194,17 +199,27 @@ class Checker:
                         f"withParam reads the user's {name!r} as given: fan out over the output "
                         "of the step that validates it (it must be a JSON list, dag.go expandTask)",
                     )
-        self.check_fail_fast(where, template)
 
-    def check_fail_fast(self, where: str, template: Doc) -> None:
-        """No template-level failFast over a DAG whose tasks are DAGs or steps: on Argo it hangs.
+    def check_fail_fast(self, where: str, template: Doc, *, nested: bool) -> None:
+        """Template-level failFast only on a workflow's own entry DAG: anywhere else it can hang.
 
-        operator.go `checkParallelism` counts only the active pods whose boundary is this DAG
-        (`getActivePods`), marks it Failed at once when a child failed, and `executeTemplate`
-        never walks its still-running child DAGs (or unborn withParam items) again, so dag.go
-        `assessDAGPhase` keeps the parent Running: no exit handler, locks held (read at v4.0.10).
+        operator.go `checkParallelism` marks a failFast DAG Failed once a child failed and no pod
+        whose boundary is this DAG is active (`getActivePods`: not the pods inside a child DAG),
+        and `executeTemplate` never walks it again: a child DAG still running, a withParam item
+        held back by parallelism (dag.go `executeDAGTask` adds it to the TaskGroup first) or an
+        open retry node stays unfulfilled, so dag.go `assessDAGPhase` keeps the DAG around it
+        Running: no exit handler, locks held (read at v4.0.10). Only on the entry DAG does
+        `operate` read the failed node's phase directly and end the workflow.
         """
         if template.get("failFast") is not True:
+            return
+        if nested:
+            self.problem(
+                where,
+                "template-level `failFast: true` on a DAG inside another can hang the workflow on "
+                "Argo (operator.go checkParallelism, dag.go assessDAGPhase): stop later work "
+                "another way",
+            )
             return
         wt = where.split("/", 1)[0]
         for task in template["dag"]["tasks"]:

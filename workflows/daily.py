@@ -11,6 +11,7 @@ from gmp.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode
 from workflows import names
 from workflows.templates import (
     DAILY_DEADLINE_S,
+    DETAILS_MUTEX,
     TMP_MOUNT,
     extract_container,
     guard_container,
@@ -57,6 +58,19 @@ with WorkflowTemplate(
         args=["extract", "{{inputs.parameters.endpoint}}", "--run-date", RUN_DATE],
         inputs=["endpoint", "run_date"],
     )
+    # A detail endpoint: the same container, plus the backfill's range (a game's details once
+    # over it; "" in a daily run: none) and a mutex per workflow, so that a backfill's days run
+    # their details one at a time, each selecting after the others committed.
+    extract_details = extract_container(
+        "extract-details",
+        args=[
+            *["extract", "{{inputs.parameters.endpoint}}", "--run-date", RUN_DATE],
+            *["--once-from", "{{inputs.parameters.once_from}}"],
+            *["--once-to", "{{inputs.parameters.once_to}}"],
+        ],
+        inputs=["endpoint", "run_date", "once_from", "once_to"],
+        mutexes=(DETAILS_MUTEX,),
+    )
     transform = transform_container(
         "transform",
         args=["transform", "--run-date", RUN_DATE],
@@ -101,6 +115,9 @@ with WorkflowTemplate(
             Parameter(name="endpoints", default=DEFAULT_ENDPOINTS_JSON),
             Parameter(name="transform", default="true", enum=["true", "false"]),
             Parameter(name="allow_over_quota", default="false", enum=["true", "false"]),
+            # A backfill's first and last day (workflows/backfill.py); empty: a daily run.
+            Parameter(name="once_from", default=""),
+            Parameter(name="once_to", default=""),
         ],
         fail_fast=False,
     ):
@@ -118,9 +135,10 @@ with WorkflowTemplate(
         # Detail endpoints read the day's committed `games` partition, so they run in a second
         # fan-out over the same list once the first is done: each item's own `when` (dag.go
         # `executeDAGTask` -> steps.go `shouldExecute`, bare words compared as strings) keeps
-        # it in exactly one of the two. The same `extract` template: the same semaphore, mutex
-        # and retries. With only detail endpoints listed the first fan-out skips every item
-        # and the second still runs (a Skipped dependency counts as done, common/ancestry.go).
+        # it in exactly one of the two. The `extract-details` template: `extract`'s semaphore,
+        # mutex and retries, plus the workflow's details mutex. With only detail endpoints
+        # listed the first fan-out skips every item and the second still runs (a Skipped
+        # dependency counts as done, common/ancestry.go).
         extracted = Task(
             name="extract",
             template=extract,
@@ -130,8 +148,13 @@ with WorkflowTemplate(
         )
         detailed = Task(
             name="extract-details",
-            template=extract,
-            arguments={"endpoint": "{{item}}", "run_date": RUN_DATE},
+            template=extract_details,
+            arguments={
+                "endpoint": "{{item}}",
+                "run_date": RUN_DATE,
+                "once_from": "{{inputs.parameters.once_from}}",
+                "once_to": "{{inputs.parameters.once_to}}",
+            },
             with_param="{{tasks.validate.outputs.result}}",
             when=" || ".join(f"{{{{item}}}} == {name}" for name in DETAIL_ENDPOINTS),
         )

@@ -121,8 +121,16 @@ def warehouse_mutex() -> Synchronization:
     return Synchronization(mutexes=[Mutex(name=names.WAREHOUSE_MUTEX)])
 
 
-def extract_locks() -> Synchronization:
-    """The `rawg-extractors` semaphore plus a mutex per partition (endpoint, run_date).
+# One detail extract at a time per workflow: a backfill's days select their games after the days
+# before them committed theirs (extractor/backlog.py). `workflow.name` is a global parameter
+# (operator.go `setGlobalParameters`), substituted into lock names with the inputs; in a
+# backfill it is the backfill's name, since its days run the daily DAG inside it (templateRef).
+DETAILS_MUTEX = "game-market-pipeline-details-{{workflow.name}}"
+
+
+def extract_locks(*mutexes: str) -> Synchronization:
+    """The `rawg-extractors` semaphore plus a mutex per partition (endpoint, run_date), and any
+    further `mutexes`.
 
     Two workflows (the cron run and a backfill or a manual submit of the same day) never extract
     one partition at once. Argo v3.6+ takes several locks per template and waits until it holds
@@ -134,7 +142,8 @@ def extract_locks() -> Synchronization:
         endpoint="{{inputs.parameters.endpoint}}", run_date="{{inputs.parameters.run_date}}"
     )
     return Synchronization(
-        semaphores=[SemaphoreRef(config_map_key_ref=key)], mutexes=[Mutex(name=partition)]
+        semaphores=[SemaphoreRef(config_map_key_ref=key)],
+        mutexes=[Mutex(name=name) for name in (partition, *mutexes)],
     )
 
 
@@ -207,8 +216,11 @@ def guard_container(
     )
 
 
-def extract_container(name: str, *, args: list[str], inputs: list[str]) -> Container:
-    """`gmp extract ...` of one partition: RAWG's semaphore, the partition's mutex, retries."""
+def extract_container(
+    name: str, *, args: list[str], inputs: list[str], mutexes: tuple[str, ...] = ()
+) -> Container:
+    """`gmp extract ...` of one partition: RAWG's semaphore, the partition's mutex (and any
+    further `mutexes`), retries."""
     return gmp_container(
         name,
         args=args,
@@ -220,7 +232,7 @@ def extract_container(name: str, *, args: list[str], inputs: list[str]) -> Conta
         # The extractor retries each request itself; these retries cover a pod that died, and
         # exit 4 (still rate-limited after the extractor's own budget) a few minutes later.
         retry_strategy=retry(3, backoff_s=15, factor=4),
-        synchronization=extract_locks(),
+        synchronization=extract_locks(*mutexes),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from gmp import extract_options
 from gmp.boundary import cli_errors
 from gmp.context import lake_settings, rawg_settings, setup_logs
 from gmp.dates import parse_days, parse_run_date
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from extractor.plan import PlanLine
     from extractor.resume import Todo
     from extractor.tally import RequestTally
-    from gmp.endpoints import Endpoint
 
 # `gmp` imports this module for every command; what only some commands need (httpx, boto3,
 # pydantic-settings, rich's widgets) is imported inside them, so that the small steps a workflow
@@ -38,7 +37,7 @@ RunDate = Annotated[str, typer.Option("--run-date", help="Partition date, YYYY-M
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log every page.")]
 
 
-def extract(
+def extract(  # noqa: PLR0917 - typer: the signature is the command line
     endpoint: Annotated[str, typer.Argument(help="Endpoint name, e.g. games or genres.")],
     run_date: RunDate,
     max_pages: Annotated[
@@ -51,6 +50,19 @@ def extract(
             help="Snapshots: the first day this snapshot stands for (a backfill takes each "
             "snapshot once, on its last day); recorded in the manifest.",
         ),
+    ] = None,
+    once_from: Annotated[
+        str | None,
+        typer.Option(
+            "--once-from",
+            help="Detail endpoints in a backfill: its first day. With --once-to, leave out every "
+            "game a committed partition of another day of the range fetched or found gone, so "
+            "each game's details are fetched once over the backfill. Empty: no range.",
+        ),
+    ] = None,
+    once_to: Annotated[
+        str | None,
+        typer.Option("--once-to", help="Detail endpoints in a backfill: its last day."),
     ] = None,
     verbose: Verbose = False,
 ) -> None:
@@ -68,7 +80,8 @@ def extract(
         setup_logs(verbose)
         target = get_endpoint(endpoint)
         day = parse_run_date(run_date)
-        covers = _covers_from(target, day, covers_from)
+        covers = extract_options.covers_from(target, day, covers_from)
+        once = extract_options.once_range(target, day, once_from, once_to)
         rawg = rawg_settings()
         lake_config = lake_settings()
         lake = Lake(lake_config, max_connections=rawg.concurrency + 4)
@@ -91,7 +104,7 @@ def extract(
                 result: ExtractResult = DetailExtraction(
                     target, day, client=client, lake=lake, secret=secret,
                     concurrency=rawg.concurrency, max_per_day=rawg.details_max_per_day,
-                    on_page=on_page, lease_seconds=lake_config.lease_seconds,
+                    on_page=on_page, lease_seconds=lake_config.lease_seconds, once=once,
                 ).run()  # fmt: skip
             else:
                 result = Extraction(
@@ -112,7 +125,11 @@ def extract(
             "seconds": round(result.seconds, 3),
         }
         if isinstance(result, DetailResult):
-            summary |= {"not_found": result.not_found, "from_backlog": result.from_backlog}
+            summary |= {
+                "not_found": result.not_found,
+                "from_backlog": result.from_backlog,
+                "fetched_in_range": result.fetched_in_range,
+            }
         log.info(
             "partition committed: %d pages, %d records in %.1fs",
             result.pages,
@@ -121,27 +138,6 @@ def extract(
             extra={**context, **summary},
         )
         typer.echo(json.dumps(summary))
-
-
-def _covers_from(target: Endpoint, day: dt.date, text: str | None) -> dt.date | None:
-    """--covers-from: a snapshot endpoint's past day, not after the run date (exit 2 otherwise)."""
-    if text is None:
-        return None
-    if target.mode is not Mode.SNAPSHOT:
-        raise UsageError(
-            f"--covers-from applies to snapshot endpoints; {target.name} is {target.mode.value}"
-        )
-    from workflows.names import MAX_WORKFLOW_DAYS
-
-    first = parse_run_date(text, what="--covers-from date")
-    if first > day:
-        raise UsageError(f"--covers-from date {first} is after the run date {day}")
-    if (day - first).days + 1 > MAX_WORKFLOW_DAYS:  # what one backfill workflow covers
-        raise UsageError(
-            f"--covers-from date {first} is more than {MAX_WORKFLOW_DAYS} days before the run "
-            f"date {day}: a snapshot stands for at most one backfill workflow's range"
-        )
-    return first
 
 
 @contextmanager

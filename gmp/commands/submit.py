@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -29,6 +30,8 @@ from workflows.cluster import DEFAULT_NAMESPACE, Backend, Cluster, backend, buil
 
 if TYPE_CHECKING:
     from extractor.resume import Todo
+
+log = logging.getLogger("gmp")
 
 
 def _create(target: Backend, cluster: Cluster, template: str, arguments: dict[str, str]) -> str:
@@ -126,6 +129,23 @@ def _guard(
     return {"allow_over_quota": "true"} if allow else {}
 
 
+def _work_left(text: str | None, days: list[dt.date], refresh: bool) -> Todo | None:
+    """What the range still lacks, for the quota guard here; None when the lake cannot be read
+    from this machine (the cluster's `dates` step reads it and guards there)."""
+    from gmp.context import setup_logs
+    from gmp.errors import GmpError, UsageError
+    from gmp.work import range_todo
+
+    setup_logs()
+    try:
+        return range_todo(parse_endpoint_list(text), days, refresh=refresh)
+    except GmpError as exc:
+        if isinstance(exc, UsageError):
+            raise
+        log.info("the lake cannot be read here (%s): the cluster's dates step reads it", exc)
+        return None
+
+
 def submit(  # noqa: PLR0917 - typer: the signature is the command line
     run_date: Annotated[str, typer.Option("--run-date", help="Partition date, YYYY-MM-DD.")],
     endpoints: Endpoints = None,
@@ -184,11 +204,7 @@ def submit_backfill(  # noqa: PLR0917 - typer: the signature is the command line
             for chunk in chunks:
                 typer.echo(json.dumps(chunk.as_json()))
             return
-        from gmp.context import setup_logs
-        from gmp.work import range_todo
-
-        setup_logs()
-        work = range_todo(parse_endpoint_list(endpoints), days, refresh=refresh)
+        work = _work_left(endpoints, days, refresh)
         extra = _endpoints(endpoints) | _guard(endpoints, days, allow_over_quota, "dates", work)
         if refresh:
             extra["refresh"] = "true"

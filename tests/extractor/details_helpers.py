@@ -56,3 +56,9 @@ def whole_commit(gmp: Gmp, endpoint: str, day: str) -> dict[str, Any]:
     on_disk = {k for k in gmp.list_keys(gmp.partition(endpoint, day)) if PAGE_RE.search(k)}
     assert on_disk == listed, "pages outside the manifest"
     return manifest
+
+
+def asked(gmp: Gmp, on: str) -> set[int]:
+    """Every id the day's details asked RAWG for (404s included), its partition checked whole."""
+    manifest = whole_commit(gmp, "game_details", on)
+    return set(manifest["game_ids"]) | set(manifest["not_found"])

@@ -10,7 +10,14 @@ import pytest
 from devstack.standin import StandinServer
 from extractor.backlog import LOOKBACK_DAYS
 from tests.conftest import Gmp
-from tests.extractor.details_helpers import extract, gone, landed, popular_first, whole_commit
+from tests.extractor.details_helpers import (
+    asked,
+    extract,
+    gone,
+    landed,
+    popular_first,
+    whole_commit,
+)
 
 D1 = dt.date(2024, 5, 1)
 GAMES = 95  # a day's games (the standin fixture's default)
@@ -31,12 +38,6 @@ def big(standin_factory, gmp: Gmp) -> StandinServer:
 
 def details(gmp: Gmp, on: str, cap: int) -> dict:  # type: ignore[type-arg]
     return extract(gmp, "game_details", on, GMP_DETAILS_MAX_PER_DAY=str(cap))
-
-
-def asked(gmp: Gmp, on: str) -> set[int]:
-    """Every id the day's details asked RAWG for (404s included)."""
-    manifest = whole_commit(gmp, "game_details", on)
-    return set(manifest["game_ids"]) | set(manifest["not_found"])
 
 
 def test_left_out_games_come_first_on_later_days_until_none_is_left(

@@ -93,7 +93,11 @@ def test_dates_guards_the_whole_range(gmp: Gmp, standin) -> None:
     args = ("dates", "--start", "2024-05-01", "--end", "2024-05-03", "--endpoints", "games")
     ok = gmp(*args)
     assert ok.code == 0, ok.stderr
-    assert json.loads(ok.stdout) == ["2024-05-01", "2024-05-02", "2024-05-03"]
+    assert [i["run_date"] for i in json.loads(ok.stdout)] == [
+        "2024-05-01",
+        "2024-05-02",
+        "2024-05-03",
+    ]
     assert len(standin.requests) == 3  # one probe a day
     refused = gmp(*args, GMP_MONTHLY_QUOTA="10")
     assert refused.code == 5 and REFUSAL.search(refused.stderr), refused.stderr
@@ -151,3 +155,21 @@ def test_gmp_submit_without_a_key_here_leaves_the_guard_to_the_cluster(gmp: Gmp,
     assert "the cluster's validate step runs the quota guard" in result.stderr
     assert result.code == 2 and "no Argo Server" in result.stderr  # no cluster in the tests
     assert standin.requests == []
+
+
+def test_gmp_submit_backfill_plans_only_what_the_lake_lacks(gmp: Gmp, standin) -> None:
+    # A committed day costs the guard nothing, not even a probe (extractor/resume.py).
+    assert gmp("extract", "games", "--run-date", RUN_DATE).code == 0
+    standin.reset_requests()
+    write_record(gmp, 19_999)  # one request left: any probe or plan would be refused
+    result = gmp("submit-backfill", "--start", RUN_DATE, "--end", RUN_DATE, "--endpoints", "games")
+    assert "1 of 1 days already committed (0 to extract)" in result.stderr
+    assert result.code == 2 and "no Argo Server" in result.stderr  # no cluster in the tests
+    assert standin.requests == []
+    # --refresh plans the committed day again: probed, and refused over the quota.
+    refreshed = gmp(
+        "submit-backfill", "--start", RUN_DATE, "--end", RUN_DATE, "--endpoints", "games",
+        "--refresh",
+    )  # fmt: skip
+    assert refreshed.code == 5 and REFUSAL.search(refreshed.stderr), refreshed.stderr
+    assert only_probes(standin)

@@ -122,14 +122,15 @@ def kubectl(*args: str) -> subprocess.CompletedProcess[str]:
     return _run(["kubectl", "--context", CONTEXT, *args])
 
 
-def test_the_controller_is_argo_v4_0_9_or_later() -> None:
+def test_the_controller_is_argo_v4_0_10_or_later() -> None:
     # v4.0.9 fixes the semaphore/mutex bugs the extract locks hit (argoproj/argo-workflows
-    # #16160, #16405, #16567).
+    # #16160, #16405, #16567); v4.0.10 the lock bugs of a stop while waiting and of a transient
+    # lock error (#16777, #16776, #16745).
     proc = kubectl("-n", "argo", "get", "deploy", "workflow-controller", "-o",
                    "jsonpath={.spec.template.spec.containers[0].image}")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     tag = proc.stdout.rsplit(":", 1)[-1].lstrip("v")
-    assert tuple(int(p) for p in tag.split(".")[:3]) >= (4, 0, 9), proc.stdout
+    assert tuple(int(p) for p in tag.split(".")[:3]) >= (4, 0, 10), proc.stdout
 
 
 def test_the_namespace_enforces_pod_security_restricted() -> None:

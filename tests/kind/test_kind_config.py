@@ -1,4 +1,4 @@
-"""What `make kind-up` ships, checked offline: Argo >= v4.0.9, restricted executor and namespace.
+"""What `make kind-up` ships, checked offline: Argo >= v4.0.10, restricted executor and namespace.
 
 Argo injects `init` and `wait` containers into every workflow pod and gives them only the
 controller's `executor.securityContext` (argo-workflows v4.0.9, workflow/controller/workflowpod.go
@@ -119,12 +119,14 @@ def version(text: str) -> tuple[int, ...]:
 
 
 @pytest.mark.parametrize("where", ["Makefile", "README.md", "docs/operations.md"])
-def test_argo_is_at_least_v4_0_9(where: str) -> None:
+def test_argo_is_at_least_v4_0_10(where: str) -> None:
     # v4.0.9 fixes the last of the semaphore/mutex bugs the extract locks hit (argo-workflows
     # #16567; #16405 came in v4.0.8, #16160 in v4.0.6): its git log v4.0.5..v4.0.9 -- workflow/sync.
+    # v4.0.10 fixes two more (git log v4.0.9..v4.0.10): a stop or terminate ignored while a node
+    # waits for a lock (#16777, #16776), and a transient lock error that failed the node (#16745).
     text = (ROOT / where).read_text()
     pins = re.findall(r"ARGO_VERSION \?= (v\d+\.\d+\.\d+)", text) if where == "Makefile" else (
         re.findall(r"Argo Workflows (v\d+\.\d+\.\d+)", text)
     )  # fmt: skip
     assert pins, f"{where} names no Argo version"
-    assert all(version(p) >= (4, 0, 9) for p in pins), pins
+    assert all(version(p) >= (4, 0, 10) for p in pins), pins

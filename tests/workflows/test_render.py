@@ -54,6 +54,21 @@ def test_a_typo_fails_the_strict_models(rendered: dict[str, Any]) -> None:
         WorkflowTemplate.model_validate(doc, strict=True, extra="forbid")
 
 
+def test_the_committed_backfill_has_no_shape_that_would_hang_on_argo() -> None:
+    # What the cluster runs: the chart's files. Template-level failFast sits on no DAG that runs
+    # inside another (workflows/checks.py `check_fail_fast`: operator.go checkParallelism, dag.go
+    # assessDAGPhase), and each day of the backfill ends through its gate and stop marker.
+    docs = [
+        yaml.safe_load((names.FILES_DIR / f).read_text()) for f in names.RENDERED_FILES.values()
+    ]
+    assert not [line for line in problems(docs) if "failFast" in line]
+    backfill = next(d for d in docs if d["metadata"]["name"] == names.BACKFILL_TEMPLATE)
+    fail_fast = [t["name"] for t in backfill["spec"]["templates"] if t.get("failFast")]
+    assert fail_fast == []
+    (day,) = [t for t in backfill["spec"]["templates"] if t["name"] == names.BACKFILL_DAY]
+    assert [t["name"] for t in day["dag"]["tasks"]] == ["gate", "day", "stop"]
+
+
 def test_the_rendered_objects_have_no_semantic_problem(rendered: dict[str, Any]) -> None:
     assert problems(list(rendered.values())) == []
 
@@ -133,7 +148,17 @@ BREAKAGES = {
     "template failFast over the days (DAG children): the v4 hang": (
         "backfill",
         lambda d: _template(d, "days").__setitem__("failFast", True),
-        "over a DAG child hangs the workflow on Argo",
+        "on a DAG inside another can hang the workflow on Argo",
+    ),
+    "template failFast on a day (pods with retries, a DAG by templateRef): the v4 hang": (
+        "backfill",
+        lambda d: _template(d, "backfill-day").__setitem__("failFast", True),
+        "on a DAG inside another can hang the workflow on Argo",
+    ),
+    "template failFast on the daily DAG, which the backfill calls by templateRef": (
+        "daily",
+        lambda d: _template(d, "daily").__setitem__("failFast", True),
+        "on a DAG inside another can hang the workflow on Argo",
     ),
     "extract without its partition mutex": (
         "daily",
@@ -253,6 +278,12 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
         "endpoints",
         "transform",
         "allow_over_quota",  # "true" turns validate's quota guard off
+        "once_from",  # a backfill's range: each game's details once over it ("" = none)
+        "once_to",
+    ]
+    assert [p.get("default") for p in _template(daily, "daily")["inputs"]["parameters"][-2:]] == [
+        "",
+        "",
     ]
     assert yaml.safe_load(_template(daily, "daily")["inputs"]["parameters"][1]["default"]) == [
         "games",
@@ -344,7 +375,40 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
     assert tasks["extract-details"]["when"] == "{{item}} == game_details"
     assert tasks["extract-details"]["depends"] == "extract"
     assert tasks["extract-details"]["withParam"] == tasks["extract"]["withParam"]
-    assert tasks["extract-details"]["template"] == tasks["extract"]["template"] == "extract"
+    assert (tasks["extract"]["template"], tasks["extract-details"]["template"]) == (
+        "extract",
+        "extract-details",
+    )
+    # The details template is `extract` with the backfill's range in its arguments and one more
+    # mutex, per workflow: a backfill's days extract their details one at a time.
+    extract, details = _template(daily, "extract"), _template(daily, "extract-details")
+    assert details["container"]["args"] == [
+        *extract["container"]["args"],
+        *["--once-from", "{{inputs.parameters.once_from}}"],
+        *["--once-to", "{{inputs.parameters.once_to}}"],
+    ]
+    assert details["synchronization"] == {
+        **extract["synchronization"],
+        "mutexes": [
+            *extract["synchronization"]["mutexes"],
+            {"name": "game-market-pipeline-details-{{workflow.name}}"},
+        ],
+    }
+    for key in ("retryStrategy", "activeDeadlineSeconds", "volumes"):
+        assert details[key] == extract[key]
+    assert {k: v for k, v in details["container"].items() if k != "args"} == {
+        k: v for k, v in extract["container"].items() if k != "args"
+    }
+    for name in ("once_from", "once_to"):
+        wired = {"name": name, "value": f"{{{{inputs.parameters.{name}}}}}"}
+        assert wired in tasks["extract-details"]["arguments"]["parameters"]
+    # The backfill gives its days its range.
+    assert {"name": "once_from", "value": "{{workflow.parameters.start_date}}"} in day["arguments"][
+        "parameters"
+    ]
+    assert {"name": "once_to", "value": "{{workflow.parameters.end_date}}"} in day["arguments"][
+        "parameters"
+    ]
     assert tasks["transform"]["depends"] == "extract-details"
     assert cron["kind"] == "CronWorkflow" and cron["metadata"]["name"] == "game-market-daily"
     spec = cron["spec"]

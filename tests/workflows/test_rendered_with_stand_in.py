@@ -27,7 +27,11 @@ def test_the_daily_template_validates_extracts_each_endpoint_then_transforms_and
     argv = commands(fake_gmp)
     assert argv[0] == ["validate", "--run-date", "2024-05-01", "--endpoints", json.dumps(DAILY_SET)]
     extracts = sorted(a for a in argv if a[0] == "extract")
-    assert extracts == sorted(["extract", e, "--run-date", "2024-05-01"] for e in DAILY_SET)
+    # A daily run passes no backfill range to game_details: the empty parameters.
+    once = {"game_details": ["--once-from", "", "--once-to", ""]}
+    assert extracts == sorted(
+        ["extract", e, "--run-date", "2024-05-01", *once.get(e, [])] for e in DAILY_SET
+    )
     assert argv[-3] == ["transform", "--run-date", "2024-05-01"]
     assert argv[-2][:3] == ["report", "--run-date", "2024-05-01"] and "--lake" in argv[-2]
     assert argv[-1][:5] == ["outcome", "--workflow", result.workflow, "--status", "Succeeded"]

@@ -165,6 +165,20 @@ def test_submit_backfill_waits_and_fails_when_the_workflow_fails(fake_api: FakeA
     assert "ended Failed" in proc.stderr
 
 
+def test_submit_backfill_refresh_is_the_template_parameter(fake_api: FakeApi) -> None:
+    proc = gmp(
+        "submit-backfill", "--start", "2024-05-01", "--end", "2024-05-02", "--refresh",
+        ARGO_SERVER=fake_api.url,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    sent = fake_api.requests[0]["body"]["workflow"]
+    assert {p["name"]: p["value"] for p in sent["spec"]["arguments"]["parameters"]} == {
+        "start_date": "2024-05-01",
+        "end_date": "2024-05-02",
+        "refresh": "true",
+    }
+
+
 def test_submit_through_the_kubernetes_api_when_there_is_no_argo_server(
     fake_api: FakeApi, tmp_path: Path
 ) -> None:

@@ -24,9 +24,15 @@ class Boundary:
     """A DAG node in flight, as operator.go `checkParallelism` counts what is inside it."""
 
     def __init__(
-        self, parent: Boundary | None, fail_fast: bool, parallelism: int | None, lock: Any
+        self,
+        parent: Boundary | None,
+        fail_fast: bool,
+        parallelism: int | None,
+        lock: Any,
+        name: str = "",
     ) -> None:
         self.parent, self.fail_fast, self.parallelism = parent, fail_fast, parallelism
+        self.name = name  # the DAG's template
         self.lock = lock
         self.unsuccessful = 0  # Failed/Error pod attempts and DAG nodes directly inside
         self.active_pods = 0  # attempts running directly inside (not those waiting for a lock)
@@ -61,6 +67,7 @@ class Callbacks:
     not_run: Callable[[str, str, str], None]  # path, Omitted|Skipped|Error, why
     failed: Callable[[str, str, str, str, str], None]  # path, display, template, phase, message
     straggle: Callable[[list[Future[NodeResult]]], None]
+    template_of: Callable[[Unit], dict[str, Any]]  # the unit's template (templateRef resolved)
 
 
 def new_boundary(template: dict[str, Any], parent: Boundary | None, lock: Any) -> Boundary:
@@ -70,4 +77,5 @@ def new_boundary(template: dict[str, Any], parent: Boundary | None, lock: Any) -
         bool(template.get("failFast")),  # Template.IsFailFast: only an explicit true
         None if parallelism is None else int(parallelism),
         lock if lock is not None else threading.Lock(),
+        str(template.get("name", "")),
     )

@@ -7,6 +7,9 @@ Deadlines (workflow/controller/workflowpod.go `createWorkflowPod`): a pod's acti
 the template's, lowered to what is left of the workflow's (not for the exit handler) and to what is
 left of `backoff.maxDuration`; with nothing left the pod is never created and the node fails with
 "Step exceeded its deadline" (operator.go `failNodesWithoutCreatedPodsAfterDeadlineOrShutdown`).
+Past the workflow's deadline no retry node retries, the exit handler's included (operator.go
+`processNodeRetries` checks `woc.workflowDeadline` for every retry node, before the backoff; the
+workflow is requeued at its deadline, so a backoff running across it ends there).
 On Kubernetes the clock starts before the image pull, which a local process cannot imitate.
 """
 
@@ -121,12 +124,9 @@ class Container:
         """operator.go `processNodeRetries`: None to retry, else the retry node's message."""
         policy = self.policy
         assert policy is not None and self.first_started is not None
-        if self.run.processes.cancelled.is_set():
-            return STOPPED
-        if self.halted():
-            return f"{last.message} (not retried: failFast stopped the DAG it belongs to)"
-        if self.run.past_deadline() and not self.on_exit:
-            return f"retry exceeded workflow deadline {self.run.deadline_at:%Y-%m-%d %H:%M:%S}"
+        stopped = self.stopped(last)
+        if stopped:
+            return stopped
         wait_s, final = policy.backoff(number, self.first_started, finished, time.monotonic())
         if final:
             return final
@@ -135,18 +135,23 @@ class Container:
             self.run.reporter.retrying(self.step, scaled)
             self.count("active_children", -1)  # a retry node in backoff holds no slot
             try:
-                if pause(scaled, self.give_up):
-                    return (
-                        STOPPED
-                        if self.run.processes.cancelled.is_set()
-                        else (
-                            f"{last.message} (not retried: failFast stopped the DAG it belongs to)"
-                        )
-                    )
+                if pause(scaled, lambda: self.give_up() or self.run.past_deadline()):
+                    return self.stopped(last)
             finally:
                 self.count("active_children", 1)
         outcome = Outcome(last.phase, last.exit_code, last.message, last.seconds)
         return policy.verdict(number, outcome)
+
+    def stopped(self, last: Attempt) -> str | None:
+        """Why no retry may follow (stopped, failFast, the workflow's deadline), or None."""
+        if self.run.processes.cancelled.is_set():
+            return STOPPED
+        if self.halted():
+            return f"{last.message} (not retried: failFast stopped the DAG it belongs to)"
+        if self.run.past_deadline():  # Go's time.Time %s: 2026-12-07 13:41:19 +0000 UTC
+            at = self.run.deadline_at
+            return f"retry exceeded workflow deadline {at:%Y-%m-%d %H:%M:%S} +0000 UTC"
+        return None
 
     def attempts(self) -> tuple[str, str, Attempt]:
         """Run attempts until one succeeds or the retry node is done: (phase, message, last)."""

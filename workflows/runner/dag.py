@@ -12,7 +12,10 @@
   Error (a failed attempt counts, even one a retry would recover), the controller stops executing
   this DAG: nothing new starts anywhere under it, retries included; what runs keeps running. When no
   pod directly inside it is active any more, the DAG is Failed at once ("template has failed or
-  errored children and failFast enabled"), even while nested DAGs still have pods running.
+  errored children and failFast enabled"), even while nested DAGs still have pods running. As the
+  entry, the workflow fails and its exit handler runs. Inside another DAG, if a child DAG is still
+  running, an item was held back by parallelism or a retry node is open, the workflow would never
+  finish: the runner raises failfast.NeverFinishes naming the DAG (see failfast.py).
 - Template `parallelism`: Pod/DAG children Pending or Running (node_counters.go
   `getActiveChildren`); a retry node in its backoff holds no slot.
 """
@@ -26,6 +29,7 @@ from typing import Any
 
 from workflows.runner.boundary import Boundary, Callbacks, NodeResult, Unit
 from workflows.runner.expressions import ExpressionError, when
+from workflows.runner.failfast import Unfinished, never_finishes
 from workflows.spec import SpecError, dependencies, depends_met, substitute, topological
 
 MAX_WORKERS = 64
@@ -86,6 +90,8 @@ class DagRun:
         self.states = {name: TaskState() for name in self.tasks}
         self.queue: list[tuple[str, Unit]] = []
         self.has_dependants = {d for t in self.tasks.values() for d in dependencies(t)}
+        self.name = str(template.get("name", ""))
+        self.unfinished = Unfinished()
         # dag.go `executeDAG`: `dag.target` (space-separated names), else the tasks without
         # dependants. Locally every task runs, so each must be a target or a target's ancestor.
         target = str(template["dag"].get("target") or "").split()
@@ -256,18 +262,52 @@ class DagRun:
             self.calls.not_run(unit.path, "Omitted", why)
         self.queue.clear()
 
+    def start(self, unit: Unit) -> NodeResult:
+        """Run a unit; a retry node that ends once this DAG refuses is never resolved on Argo."""
+        result = self.calls.run_unit(unit, self.boundary)
+        if self.boundary.refusing() and "retryStrategy" in self.calls.template_of(unit):
+            with self.boundary.lock:
+                self.unfinished.retries.append(unit)
+        return result
+
+    def connected(self) -> list[Unit]:
+        """The queued units the controller has connected without creating them: dag.go
+        `executeDAGTask` adds a task's first uncreated item to its TaskGroup (or a task to its
+        parents) before `executeTemplate` refuses it, then returns."""
+        first: dict[str, Unit] = {}
+        for name, unit in self.queue:
+            first.setdefault(name, unit)
+        return list(first.values())
+
+    def refused(self, running: dict[Future[NodeResult], tuple[str, Unit]]) -> NodeResult:
+        """checkParallelism marked this DAG Failed: as the entry, that is the end of it; inside
+        another DAG, anything left unfinished under it means the workflow never finishes."""
+        if self.boundary.parent is not None:
+            for _, unit in running.values():
+                template = self.calls.template_of(unit)
+                if "dag" in template:
+                    self.unfinished.dags.append(unit)
+                elif "retryStrategy" in template:
+                    self.unfinished.retries.append(unit)
+            error = never_finishes(self.name, self.boundary.parent.name, self.unfinished)
+            if error is not None:
+                raise error
+        self.calls.straggle(list(running))
+        return NodeResult("Failed", message=FAIL_FAST_MESSAGE)
+
     def run(self) -> NodeResult:
-        running: dict[Future[NodeResult], str] = {}
+        running: dict[Future[NodeResult], tuple[str, Unit]] = {}
         pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="gmp-node")
         limit = self.boundary.parallelism
         try:
             self.release()
             while True:
                 if self.boundary.halted():
+                    if self.boundary.refusing():
+                        self.unfinished.held.extend(self.connected())
                     self.drop_queue("never started: failFast stopped the DAG it belongs to")
                     if self.boundary.refusing() and self.boundary.active_pods == 0:
-                        self.calls.straggle(list(running))
-                        return NodeResult("Failed", message=FAIL_FAST_MESSAGE)
+                        return self.refused(running)
                 while (
                     self.queue
                     and not self.boundary.halted()
@@ -275,7 +315,7 @@ class DagRun:
                 ):
                     name, unit = self.queue.pop(0)
                     self.boundary.count("active_children")
-                    running[pool.submit(self.calls.run_unit, unit, self.boundary)] = name
+                    running[pool.submit(self.start, unit)] = (name, unit)
                 if not running:
                     if self.queue:
                         raise SpecError("parallelism 0 lets no task start")
@@ -283,7 +323,7 @@ class DagRun:
                 done, _ = wait(running, timeout=0.1, return_when=FIRST_COMPLETED)
                 for future in done:
                     self.boundary.count("active_children", -1)
-                    self.finish(running.pop(future), future.result())
+                    self.finish(running.pop(future)[0], future.result())
                 self.release()
         finally:
             pool.shutdown(wait=False)

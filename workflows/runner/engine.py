@@ -17,8 +17,10 @@ from typing import Any
 from workflows.runner.boundary import Boundary, Callbacks, NodeResult, Unit, new_boundary
 from workflows.runner.container import run_container
 from workflows.runner.dag import DagRun
+from workflows.runner.failfast import NeverFinishes
 from workflows.runner.failures import FailedNode, failures_parameter
 from workflows.runner.model import Reporter, RunOptions, RunResult, Step
+from workflows.runner.params import resolve_tags
 from workflows.runner.process import Processes
 from workflows.runner.sync import Locks
 from workflows.spec import Catalogue, SpecError, substitute
@@ -31,12 +33,17 @@ class Run(Callbacks):
     """The state of one workflow run: its parameters, steps, nodes, locks and processes."""
 
     def __init__(
-        self, catalogue: Catalogue, name: str, options: RunOptions, reporter: Reporter
+        self,
+        catalogue: Catalogue,
+        name: str,
+        options: RunOptions,
+        reporter: Reporter,
+        workflow: str | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.options = options
         self.reporter = reporter
-        self.workflow = f"{name}-{secrets.token_hex(3)}"
+        self.workflow = workflow or f"{name}-{secrets.token_hex(3)}"
         self.log_dir = options.log_dir or Path(tempfile.mkdtemp(prefix=f"gmp-{self.workflow}-"))
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.steps: list[Step] = []
@@ -61,6 +68,9 @@ class Run(Callbacks):
         return self.execute(
             scope_name, template, args, path=unit.path, display=unit.display, boundary=boundary
         )
+
+    def template_of(self, unit: Unit) -> dict[str, Any]:
+        return self.catalogue.resolve(unit.task["__scope"], unit.task)[1]
 
     def not_run(self, path: str, status: str, why: str) -> None:
         with self.lock:
@@ -191,11 +201,22 @@ def run_workflow(
     reporter: Reporter,
 ) -> RunResult:
     """Submit-and-wait, locally: the WorkflowTemplate `name` with these parameters."""
-    doc = catalogue.workflow_template(name)
-    spec = doc["spec"]
-    run = Run(catalogue, name, options, reporter)
-    params = workflow_arguments(spec, arguments)
-    run.globals.update({f"workflow.parameters.{k}": v for k, v in params.items()})
+    return submit(Run(catalogue, name, options, reporter), name, arguments)
+
+
+def submit(run: Run, name: str, arguments: Mapping[str, str]) -> RunResult:
+    """Run the WorkflowTemplate `name` with `arguments` as given (their raw text) to the end.
+
+    operator.go `setExecWorkflow`: `setGlobalParameters` copies each argument into
+    `workflow.parameters.*` as given, then `substituteGlobalVariables` resolves the tags in the
+    spec's own copy (its arguments included) with the globals; the entry template gets that copy
+    (params.py says why a cron run's exit handler still sees the date).
+    """
+    catalogue, options = run.catalogue, run.options
+    spec = catalogue.workflow_template(name)["spec"]
+    given = workflow_arguments(spec, arguments)
+    run.globals.update({f"workflow.parameters.{k}": v for k, v in given.items()})
+    params = {k: resolve_tags(v, run.globals) for k, v in given.items()}
     entry = catalogue.template(name, spec["entrypoint"])
     if options.parallelism is not None:
         entry = {**entry, "parallelism": options.parallelism}
@@ -203,9 +224,14 @@ def run_workflow(
     if "activeDeadlineSeconds" in spec:
         limit = float(spec["activeDeadlineSeconds"])
         run.deadline = started + limit
-        run.deadline_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=limit)
+        # operator.go getWorkflowDeadline: startedAt.Truncate(time.Second) + activeDeadlineSeconds
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        run.deadline_at = now + dt.timedelta(seconds=limit)
     try:
         status, exit_step, failures = _run(run, name, spec, entry, params)
+    except NeverFinishes:  # what still runs would run on Argo, but nothing waits for it here
+        run.processes.cancel()
+        raise
     finally:
         run.processes.close()
     return RunResult(

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from workflows.runner import children
-from workflows.spec import SpecError, substitute
+from workflows.runner.params import substitute_params
+from workflows.spec import SpecError
 
 # Where a step writes its termination message (gmp/boundary.py `say_error`): in a pod,
 # /dev/termination-log, which Kubernetes mounts; here, a file of the attempt's own.
@@ -73,7 +74,7 @@ def container_env(
     for var in container.get("env", []) or []:
         name = var["name"]
         if "value" in var:
-            env[name] = remap(substitute(str(var["value"]), scope), mounts)
+            env[name] = remap(substitute_params(str(var["value"]), scope), mounts)
             continue
         ref = (var.get("valueFrom") or {}).get("secretKeyRef")
         if ref is None:
@@ -184,13 +185,13 @@ def run_attempt(
     kubelet's message.
     """
     container = template["container"]
-    command = [substitute(str(c), scope) for c in container.get("command", [])]
+    command = [substitute_params(str(c), scope) for c in container.get("command", [])]
     if not command or command[0] not in LOCAL_COMMANDS:
         raise SpecError(f"template {template['name']!r}: only `gmp` containers run locally")
     workdir = log_path.parent
     mounts = empty_dirs(template, workdir)
     argv = [*LOCAL_COMMANDS[command[0]], *command[1:]]
-    argv += [remap(substitute(str(a), scope), mounts) for a in container.get("args", [])]
+    argv += [remap(substitute_params(str(a), scope), mounts) for a in container.get("args", [])]
     started = time.monotonic()
     try:
         env = container_env(container, scope, base_env, mounts)
