@@ -93,7 +93,7 @@ bench-transform: setup ## Warehouse: day N vs day 1, dbt vs a raw scan, full ref
 bench-transform-details: setup ## Warehouse: a day's gmp transform with game_details vs without (~15 min)
 	$(BIN)/python bench/bench_transform_details.py
 
-bench-chaos: setup ## Chaos: a 30-day backfill under RAWG faults, SIGKILLed 5 times and resumed, vs a fault-free run (~15 min)
+bench-chaos: setup ## Chaos: a 30-day backfill under RAWG faults, SIGKILLed 5 times and resumed, vs a fault-free run (~16 min)
 	$(BIN)/python bench/bench_chaos.py
 
 bench-details: setup ## game_details layout: DuckDB read time of a day of details by bodies per file (~3 min)
