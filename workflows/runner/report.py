@@ -128,7 +128,13 @@ def print_summary(
         return
     table = Table(title=f"{result.workflow}: {result.status}", title_justify="left")
     for column in ("step", "status", "attempts", "seconds", "records"):
-        table.add_column(column, justify="left" if column in ("step", "status") else "right")
+        # A backfill's step names carry their day's item ({"endpoints":…,"run_date":…}): fold
+        # them rather than cut the day and the step off.
+        table.add_column(
+            column,
+            justify="left" if column in ("step", "status") else "right",
+            overflow="fold" if column == "step" else "ellipsis",
+        )
     for step in result.steps:
         style = {"Succeeded": "green", "Failed": "red", "Error": "red"}.get(step.status, "dim")
         table.add_row(
