@@ -28,7 +28,10 @@ class DuckDBSource:
         import duckdb
 
         if not path.is_file():
-            raise UsageError(f"no dev warehouse at {path}: run `gmp transform` first")
+            raise UsageError(
+                f"no dev warehouse at {path}: set DUCKDB_PATH to the warehouse file "
+                "`gmp transform` built (the sandbox prints it), or run `gmp transform` first"
+            )
         try:
             self._con = duckdb.connect(str(path), read_only=True)
         except duckdb.IOException as exc:

@@ -52,3 +52,16 @@ def test_a_day_without_data_is_exit_2_in_one_line(reported: Reported, tmp_path: 
     assert result.stderr.strip().count("\n") == 0
     assert "no data for 2024-05-02" in result.stderr
     assert not (tmp_path / "index.html").exists()
+
+
+def test_no_warehouse_at_duckdb_path_says_how_to_point_at_one(
+    reported: Reported, tmp_path: Path
+) -> None:
+    missing = tmp_path / "elsewhere.duckdb"
+    result = reported.gmp(
+        "report", "--run-date", RUN_DATE, "--out", str(tmp_path), DUCKDB_PATH=str(missing)
+    )
+    assert result.code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"gmp: error: no dev warehouse at {missing}: set DUCKDB_PATH")
+    assert not (tmp_path / "index.html").exists()
