@@ -232,9 +232,9 @@ class Checker:
             if called is not None and ("dag" in called or "steps" in called):
                 self.problem(
                     f"{where}/{task['name']}",
-                    "template-level `failFast: true` over a DAG child hangs the workflow on Argo "
-                    "when one child fails while another runs (operator.go checkParallelism, "
-                    "dag.go assessDAGPhase): stop later days another way",
+                    "template-level `failFast: true` over a DAG child: once one child fails, Argo "
+                    "marks the DAG Failed and never walks the children still running again "
+                    "(operator.go checkParallelism, executeTemplate): stop later days another way",
                 )
 
     def check_locks(self, where: str, template: Doc) -> None:

@@ -138,7 +138,7 @@ def dependencies(task: Doc) -> list[str]:
     return list(task.get("dependencies", []) or [])
 
 
-def depends_met(task: Doc, phases: Mapping[str, str]) -> bool:
+def depends_met(task: Doc, phases: Mapping[str, str | None]) -> bool:
     """Whether a task whose dependencies have all ended may run (else the DAG omits it:
     dag.go `executeDAGTask`, "omitted: depends condition not met")."""
     if "depends" not in task:

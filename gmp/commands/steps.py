@@ -90,7 +90,6 @@ def _guard(
 ) -> None:
     from gmp.guard import guard
 
-    _setup_logs()
     guard(targets, days, allow=allow, elsewhere=GUARDED_ELSEWHERE, todo=work)
 
 
@@ -152,6 +151,7 @@ def validate(
     with cli_errors():
         day = parse_run_date(run_date)
         chosen = parse_endpoint_list(endpoints)
+        _setup_logs()
         _guard(chosen, [day], allow_over_quota)
         typer.echo(json.dumps([e.name for e in chosen]))
 

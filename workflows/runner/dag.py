@@ -96,21 +96,21 @@ class DagRun:
         # dependants. Locally every task runs, so each must be a target or a target's ancestor.
         target = str(template["dag"].get("target") or "").split()
         self.targets = target or [n for n in self.tasks if n not in self.has_dependants]
-        self._check_targets(template.get("name", ""))
+        self._check_targets()
 
-    def _check_targets(self, template: str) -> None:
+    def _check_targets(self) -> None:
         reached: set[str] = set()
         pending = list(self.targets)
         while pending:
             name = pending.pop()
             if name not in self.tasks:
-                raise SpecError(f"template {template!r}: target {name!r} is not a task here")
+                raise SpecError(f"template {self.name!r}: target {name!r} is not a task here")
             if name not in reached:
                 reached.add(name)
                 pending += dependencies(self.tasks[name])
         if set(self.tasks) - reached:
             raise SpecError(
-                f"template {template!r}: tasks {sorted(set(self.tasks) - reached)} lead to no "
+                f"template {self.name!r}: tasks {sorted(set(self.tasks) - reached)} lead to no "
                 "target (the controller would never run them; the runner does not model that)"
             )
 
@@ -141,7 +141,7 @@ class DagRun:
             needs = {n: self.states[n].phase for n in dependencies(self.tasks[name])}
             if not all(p in DONE for p in needs.values()):
                 continue
-            if not depends_met(self.tasks[name], needs):  # type: ignore[arg-type]
+            if not depends_met(self.tasks[name], needs):
                 self.settle(name, "Omitted", "omitted: depends condition not met")
                 continue
             self.expand(name)
