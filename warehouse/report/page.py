@@ -8,7 +8,7 @@ from typing import Any
 
 from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
 
-from warehouse.report.charts import Chart
+from warehouse.report.charts import Chart, spans
 from warehouse.report.data import Window
 
 STYLE = """
@@ -20,6 +20,8 @@ table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
 th, td { border: 1px solid #ddd; padding: 0.2rem 0.6rem; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 summary { cursor: pointer; color: #0b5cad; }
+p.empty { color: #a33; font-weight: bold; }
+p.missing { color: #555; font-size: 0.9rem; }
 """
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -41,17 +43,41 @@ def _table(chart: Chart) -> str:
     )
 
 
-def render(charts: list[Chart], window: Window, made_at: dt.datetime) -> str:
-    """The whole page as one string."""
-    sections = "\n".join(
-        f'<section id="{chart.key}" class="chart">'
-        + chart.figure.to_html(
-            full_html=False, include_plotlyjs=False, div_id=f"chart-{chart.key}", config=PLOT_CONFIG
+def _missing(chart: Chart) -> str:
+    if not chart.missing:
+        return ""
+    days = ", ".join(
+        first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+        for first, last in spans(chart.missing)
+    )
+    return f'<p class="missing">Not extracted (no data, not 0): {html.escape(days)}</p>'
+
+
+def _section(chart: Chart) -> str:
+    """A chart's container; `data-empty="true"` when it has no data (a contract: checks count
+    them), with a line saying why."""
+    empty = ' data-empty="true"' if chart.empty else ""
+    note = f'<p class="empty">No data: {html.escape(chart.empty)}</p>' if chart.empty else ""
+    return (
+        f'<section id="{chart.key}" class="chart"{empty}>'
+        + note
+        + str(
+            chart.figure.to_html(
+                full_html=False,
+                include_plotlyjs=False,
+                div_id=f"chart-{chart.key}",
+                config=PLOT_CONFIG,
+            )
         )
+        + _missing(chart)
         + _table(chart)
         + "</section>"
-        for chart in charts
     )
+
+
+def render(charts: list[Chart], window: Window, made_at: dt.datetime) -> str:
+    """The whole page as one string."""
+    sections = "\n".join(_section(chart) for chart in charts)
     span = f"{window.start.isoformat()} to {window.run_date.isoformat()}"
     built = made_at.strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>

@@ -1,5 +1,6 @@
--- One row per game per run_date for the games updated that day that have both a Metacritic
--- score and a user rating (ratings_count > 0): the two scores side by side.
+-- One row per game per run_date for the games seen that day (any list endpoint) that have both
+-- a Metacritic score and a user rating (ratings_count > 0): the two scores side by side. The
+-- report keeps each game's latest day in the window (distinct games) and prints the correlation.
 with
 
 scored as (

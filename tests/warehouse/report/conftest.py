@@ -1,7 +1,10 @@
-"""A dev warehouse of three days spread over a month, with its report written by `gmp report`."""
+"""A dev warehouse of two days of the market (the daily set with the panels, the release
+calendar and details), a day apart with a day not extracted between them, and its report
+written by `gmp report`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,14 +15,23 @@ from devstack.catalogue import CatalogueConfig
 from devstack.s3server import S3Credentials
 from devstack.standin import StandinServer
 from tests.conftest import Gmp, Result
-from tests.warehouse.dev_helpers import extract, lake_gmp, transformed
+from tests.warehouse.dev_helpers import extract, extract_details, lake_gmp, transformed
 
-RUN_DATE = "2024-05-01"
-# Spread over the window so `added` moves between snapshots; a small catalogue so that the
-# days share games (movers need an earlier snapshot of the same game).
-DAYS = ("2024-04-03", "2024-04-17", RUN_DATE)
-WINDOW = 30
-CATALOGUE = CatalogueConfig(catalogue_size=200, games_per_day=80)
+RUN_DATE = "2024-05-03"
+MISSING = "2024-05-02"  # inside the window, never extracted: marked, not drawn as 0
+DAYS = ("2024-05-01", RUN_DATE)
+WINDOW = 3
+# The market panels and the day's lists; genres and platforms name the groups.
+LISTS = ("games", "games_released", "games_popular", "games_rising", "games_upcoming")
+SNAPSHOTS = ("genres", "platforms")
+# Small panels keep the fixture quick; every chart still has games to draw.
+PANELS = {
+    "GMP_POPULAR_GAMES": "80",
+    "GMP_RISING_GAMES": "80",
+    "GMP_UPCOMING_GAMES": "40",
+    "GMP_DETAILS_MAX_PER_DAY": "120",
+}
+CATALOGUE = CatalogueConfig(catalogue_size=3_000, games_per_day=60)
 
 
 @dataclass
@@ -41,10 +53,12 @@ def reported(
     standin = StandinServer(CATALOGUE).start()
     work = tmp_path_factory.mktemp("report")
     db = work / "warehouse.duckdb"
-    gmp = lake_gmp(s3, s3_client, "t/report/raw/rawg", standin.url, DUCKDB_PATH=str(db))
+    gmp = lake_gmp(s3, s3_client, "t/report/raw/rawg", standin.url, DUCKDB_PATH=str(db), **PANELS)
     try:
-        extract(gmp, DAYS, ("games",))
-        extract(gmp, DAYS, ("game_details", "genres", "platforms"))  # details read the games
+        for day in DAYS:  # the stand-in's market as of each day: the panels move
+            standin.today = dt.date.fromisoformat(day)
+            extract(gmp, (day,), LISTS + SNAPSHOTS)
+            extract_details(gmp, (day,))  # reads the day's panels and games
         transformed(gmp, "--start", DAYS[0], "--end", DAYS[-1])  # one dbt build
         out = work / "out"
         result = gmp("report", "--run-date", RUN_DATE, "--days", str(WINDOW), "--out", str(out))

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.warehouse.report.conftest import Reported
+from tests.warehouse.report.test_report_file import CHARTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("report")]
 
@@ -85,9 +86,10 @@ def test_the_report_draws_every_chart_offline_without_console_errors(
             page.route("**/*", refuse_network)
             page.goto(reported.page.as_uri(), wait_until="load")
             page.wait_for_function(
-                "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8"
+                f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {len(CHARTS)}"
             )
             charts = page.evaluate(CHART_STATE)
+            page_empty = page.evaluate("document.querySelectorAll('[data-empty=\"true\"]').length")
             screenshot = tmp_path / "report.png"
             page.screenshot(path=str(screenshot), full_page=True)
         finally:
@@ -97,7 +99,8 @@ def test_the_report_draws_every_chart_offline_without_console_errors(
     shutil.copy(screenshot, ARTIFACTS / "report.png")
     assert not errors, f"console errors: {errors}"
     assert not outside, f"the page tried to reach the network: {outside}"
-    assert len(charts) == 8, charts
+    assert len(charts) == len(CHARTS), charts
+    assert page_empty == 0, "a chart of the full fixture is data-empty"
     for chart in charts:
         assert chart["title"] and chart["x"] and chart["y"], chart
         assert chart["marks"] > 0, f"{chart['id']} drew nothing: {chart}"
