@@ -14,6 +14,7 @@ import plotly.graph_objects as go  # type: ignore[import-untyped]
 from warehouse.report.data import ReportData
 
 NOT_EXTRACTED = "not extracted"
+DAY_MS = 86_400_000  # plotly's date axes count in milliseconds
 
 
 @dataclass
@@ -41,6 +42,11 @@ def layout(fig: go.Figure, title: str, x: str, y: str, empty: str | None = None)
             text=f"No data: {empty}", showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5
         )
     return fig
+
+
+def date_axis(fig: go.Figure, days: int) -> None:
+    """Days on the x axis, not hours: one tick a day over a month or less."""
+    fig.update_xaxes(type="date", tickformat="%b %d", dtick=DAY_MS if days <= 31 else None)
 
 
 def spans(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -80,6 +86,7 @@ def mark_missing(fig: go.Figure, missing: list[dt.date], step: dt.timedelta | No
                 name=NOT_EXTRACTED + " (no data that day)",
                 marker={"color": "#ccc", "pattern": {"shape": "/"}},
                 hoverinfo="skip",
+                showlegend=True,
             )
         )
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
-from warehouse.report.charts import NOT_EXTRACTED, Chart, layout, mark_missing
+from warehouse.report.charts import NOT_EXTRACTED, Chart, date_axis, layout, mark_missing
 from warehouse.report.data import GROUPS, ReportData, _as_date
 
 SOURCES = {
@@ -46,6 +46,7 @@ def extracted(data: ReportData) -> Chart:
     )
     fig.update_layout(barmode="group")
     mark_missing(fig, missing)
+    date_axis(fig, data.window.days)
     empty = None if data.extracted else "nothing extracted in the window"
     layout(
         fig,
@@ -113,6 +114,7 @@ def releases(data: ReportData, breakdown: str) -> Chart:
             )
         )
     mark_missing(fig, missing, dt.timedelta(days=7 if data.window.weekly else 1))
+    date_axis(fig, data.window.days)
     label = "genre" if breakdown == "genre" else "parent platform"
     empty = None if total else "no games_released partition in the window"
     layout(
@@ -168,13 +170,14 @@ def gainer_lines(data: ReportData) -> Chart:
         )
         rows += [[names[game], d.isoformat(), points[d], points[d] - base] for d in sorted(points)]
     mark_missing(fig, missing)
+    date_axis(fig, data.window.days)
     empty = None if order else "no game has two snapshots in the window"
     layout(
         fig,
         f"Top {len(order) or 10} gainers over the window: `added` gained since their first "
         "snapshot in it",
         "run date (UTC day)",
-        "`added` gained since the first snapshot (users)",
+        "`added` gained since first snapshot (users)",
         empty,
     )
     return Chart(
@@ -215,22 +218,25 @@ def momentum(data: ReportData, kind: str) -> Chart:
         ]
     )
     mark_missing(fig, missing)
+    date_axis(fig, data.window.days)
     label = "genre" if kind == "genre" else "parent platform"
     empty = None if top else "no panel game has two snapshots in the window"
     layout(
         fig,
         f"{label.capitalize()} momentum: `added` gained per day by the panel's games",
         "run date (UTC day)",
-        "`added` gained per day, summed over the panel's distinct games (users/day)",
+        "`added` gained per day (users/day, panel games summed)",
         empty,
     )
-    table: list[list[Any]] = [
-        [d.isoformat(), name, NOT_EXTRACTED, NOT_EXTRACTED]
-        if d in missing
-        else [d.isoformat(), name, games[name].get(d, 0), round(gained[name].get(d, 0.0), 1)]
-        for d in days
-        for name in top
-    ]
+    table: list[list[Any]] = []
+    for d in days:
+        if d in missing:  # one row for the day: no group has data, none has 0
+            table.append([d.isoformat(), NOT_EXTRACTED, NOT_EXTRACTED, NOT_EXTRACTED])
+            continue
+        table += [
+            [d.isoformat(), name, games[name].get(d, 0), round(gained[name].get(d, 0.0), 1)]
+            for name in top
+        ]
     return Chart(
         f"{kind}-momentum",
         fig,
