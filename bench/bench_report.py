@@ -71,7 +71,7 @@ def main() -> int:
         "run_date": args.run_date,
         "days": args.days,
         "repeat": args.repeat,
-        "games_in_window": data.games_updated,
+        "source_days_in_window": len(data.extracted),  # (run_date, source) pairs with rows
         "command_wall_s_median": round(statistics.median(w for w, _ in runs), 2),
         "command_cpu_s_median": round(statistics.median(c for _, c in runs), 2),
         **{f"{k}_s_median": round(statistics.median(v), 3) for k, v in phases.items()},

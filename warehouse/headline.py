@@ -65,9 +65,29 @@ def headline(path: Path, run_date: str | None = None) -> dict[str, Any]:
                 f"select count(*) from {snapshot} where cast(run_date as varchar) = ?",
                 run_date,
             )
+            found.update(market(con, run_date))
         return found
     finally:
         con.close()
+
+
+def market(con: duckdb.DuckDBPyConnection, run_date: str) -> dict[str, Any]:
+    """The market panel's games, the day's releases and its top gainer (empty before the
+    panel's marts exist)."""
+    try:
+        panel, gainers = mart(con, "fct_game_popularity_daily"), mart(con, "rpt_top_gainers")
+    except LookupError:
+        return {}
+    day = "where cast(run_date as varchar) = ?"
+    top = con.execute(
+        f"select name, added_gained_per_day from {gainers} {day} "
+        "order by added_gained_per_day desc, name limit 1",
+        [run_date],
+    ).fetchone()
+    return {
+        "panel_games": scalar(con, f"select count(distinct game_id) from {panel} {day}", run_date),
+        "top_gainer": top,
+    }
 
 
 def show(found: dict[str, Any]) -> str:
@@ -77,7 +97,12 @@ def show(found: dict[str, Any]) -> str:
         f"{found['snapshot_rows']:,} rows over {len(found['run_dates'])} run date(s)",
     ]
     if "games_seen_on_run_date" in found:
-        lines.append(f"games updated on the run date: {found['games_seen_on_run_date']:,}")
+        lines.append(f"games seen on the run date (any list): {found['games_seen_on_run_date']:,}")
+    if "panel_games" in found:
+        lines.append(f"market panel (popular, rising, upcoming): {found['panel_games']:,} games")
+    if found.get("top_gainer"):
+        name, per_day = found["top_gainer"]
+        lines.append(f"top gainer: {name} ({per_day:+,.1f} added a day)")
     lines.append("top genres by games: " + ", ".join(f"{n} ({c})" for n, c in found["top_genres"]))
     lines.append("top rated: " + "; ".join(f"{n} ({r})" for n, r, _ in found["top_rated"]))
     lines.append(ATTRIBUTION)
