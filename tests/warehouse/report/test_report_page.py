@@ -94,10 +94,12 @@ def warehouse(path: Path, rows: dict[str, list[tuple[object, ...]]]) -> Path:
     return path
 
 
-def page(tmp_path: Path, rows: dict[str, list[tuple[object, ...]]], **kw: bool) -> str:
+def page(
+    tmp_path: Path, rows: dict[str, list[tuple[object, ...]]], days: int = 3, **kw: bool
+) -> str:
     source = DuckDBSource(warehouse(tmp_path / "w.duckdb", rows))
     try:
-        return build(source, Window(D3, 3), tmp_path / "out", **kw).read_text()
+        return build(source, Window(D3, days), tmp_path / "out", **kw).read_text()
     finally:
         source.close()
 
@@ -172,3 +174,11 @@ def test_an_empty_chart_says_so_and_carries_data_empty(tmp_path: Path) -> None:
 def test_an_empty_warehouse_with_allow_empty_marks_every_chart(tmp_path: Path) -> None:
     text = page(tmp_path, {}, allow_empty=True)
     assert text.count('data-empty="true"') == 14
+
+
+def test_a_long_window_counts_releases_per_week(tmp_path: Path) -> None:
+    releases = section(page(tmp_path, FULL, days=90), "releases-genre")
+    assert "Releases per week" in releases
+    # D1 (a Wednesday) and D3 fall in the week of Monday 2024-04-29: 3 + 2 releases.
+    assert '<tr><td>2024-04-29</td><td class="n">5</td>' in releases
+    assert "<tr><td>2024-04-22</td><td>not extracted</td>" in releases
