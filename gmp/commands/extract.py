@@ -111,7 +111,7 @@ def extract(  # noqa: PLR0917 - typer: the signature is the command line
                     target, day, client=client, lake=lake, secret=secret,
                     concurrency=rawg.concurrency, page_cap=rawg.page_cap, max_pages=max_pages,
                     on_page=on_page, lease_seconds=lake_config.lease_seconds,
-                    covers_from=covers,
+                    covers_from=covers, size=rawg.sizes().get(target.size_setting or ""),
                 ).run()  # fmt: skip
         summary = {
             "endpoint": result.endpoint,
@@ -197,7 +197,7 @@ def plan(  # noqa: PLR0917 - typer: the signature is the command line
             with _recording(lake, "plan", client.tally):
                 lines = plan_run(
                     targets, days, client, page_cap=rawg.page_cap, lake=details_lake,
-                    details_cap=rawg.details_max_per_day, todo=work,
+                    details_cap=rawg.details_max_per_day, todo=work, sizes=rawg.sizes(),
                 )  # fmt: skip
             probes = client.requests_made
         skipped = _skipped_line(work, lake, refresh)
