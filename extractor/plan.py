@@ -92,7 +92,7 @@ def cost_of(
     if endpoint.size_setting is not None and endpoint.size_setting in (sizes or {}):
         size = (sizes or {})[endpoint.size_setting]
         taken = min(pages, pages_for(size))
-        note = f"the first {size:,} ({endpoint.size_setting}): {pages_for(size)} pages"
+        note = f"the first {size:,} ({endpoint.size_setting}): at most {pages_for(size)} pages"
         return PlanLine(endpoint.name, run_date, count, taken, True, note)
     if endpoint.max_pages is not None and pages > endpoint.max_pages:
         return PlanLine(

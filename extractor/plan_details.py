@@ -118,7 +118,7 @@ def plan_details(
             left -= n
         lines.append(
             PlanLine(endpoint.name, day, due, requests, exact, note,
-                     upper_bound=not exact and lake is not None)
+                     upper_bound=not exact and (lake is not None or requests == cap))
         )  # fmt: skip
         blind = blind or estimated
         owed = [o for o in queue if o.count and o is not panel_owed]
