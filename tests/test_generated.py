@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import yaml
 
 from gmp.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode
 from tests.helm.chart import CHART, RELEASE, helm
@@ -66,3 +67,14 @@ def test_the_makefiles_endpoints_are_the_registrys_default_set() -> None:
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     assert tuple(shown.stdout.split()) == DEFAULT_ENDPOINTS
+
+
+def test_every_registry_endpoint_has_its_dbt_source_and_staging_model() -> None:
+    # Not generated (each holds its own description and SQL), so checked: the name is the
+    # contract (docs/development.md, "Add an endpoint").
+    staging = ROOT / "dbt" / "models" / "staging" / "rawg"
+    sources = yaml.safe_load((staging / "_rawg__sources.yml").read_text(encoding="utf-8"))
+    tables = {t["name"] for s in sources["sources"] if s["name"] == "rawg" for t in s["tables"]}
+    assert set(REGISTRY) <= tables, f"no dbt source for {sorted(set(REGISTRY) - tables)}"
+    missing = [n for n in REGISTRY if not (staging / f"stg_rawg__{n}.sql").exists()]
+    assert missing == [], f"no staging model stg_rawg__<name>.sql for {missing}"
