@@ -7,6 +7,7 @@ import re
 
 import typer
 from typer.main import get_command_name
+from typer.models import CommandInfo
 
 from gmp.boundary import OneLineUsage
 from gmp.commands import (
@@ -55,16 +56,18 @@ def reflow(doc: str) -> str:
 
 
 def _arrange(app: typer.Typer) -> None:
-    """Each command in its panel, in PANELS' order, with its help text reflowed."""
+    """Each command in its panel, in PANELS' order, with its help text reflowed (a command
+    PANELS does not name comes last, under "Commands": the help test fails, gmp still works)."""
     order = [name for names in PANELS.values() for name in names]
+
+    def name(info: CommandInfo) -> str:
+        return info.name or get_command_name(info.callback.__name__)  # type: ignore[union-attr]
+
     for info in app.registered_commands:
-        name = info.name or get_command_name(info.callback.__name__)  # type: ignore[union-attr]
-        info.rich_help_panel = next(p for p, names in PANELS.items() if name in names)
+        info.rich_help_panel = next((p for p, n in PANELS.items() if name(info) in n), None)
         info.help = reflow(info.help or inspect.getdoc(info.callback) or "")
     app.registered_commands.sort(
-        key=lambda info: order.index(
-            info.name or get_command_name(info.callback.__name__)  # type: ignore[union-attr]
-        )
+        key=lambda info: order.index(name(info)) if name(info) in order else len(order)
     )
 
 
