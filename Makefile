@@ -59,10 +59,6 @@ lint: setup ## ruff (lint + format check) and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-format: setup ## Apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format .
-
 # Every file derived from the code, rewritten: the endpoint registry's copies (scripts/generate.py),
 # the rendered Argo YAML (gmp render), the item paths the models read, the chart's README. Tests
 # fail while one is stale (tests/test_generated.py and each generator's own test).
@@ -71,6 +67,10 @@ generate: setup ## Rewrite the generated files (registry copies, rendered workfl
 	$(BIN)/gmp render
 	$(BIN)/python scripts/model_paths.py
 	$(BIN)/python scripts/chart_readme.py
+
+format: setup ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 demo: setup ## Offline demo: sandbox -> `gmp run --run-date DATE` (extract + dbt + report) -> warehouse numbers -> report path -> the month's quota line -> stop
 	$(BIN)/gmp sandbox --dir $(DEMO_DIR) -- bash -c 'set -e; \
