@@ -8,12 +8,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from devstack.catalogue import Catalogue, CatalogueConfig
+from devstack.stack import SANDBOX_CATALOGUE, Sandbox
 from devstack.standin import TODAY_ENV, StandinServer, today_from_env
 from devstack.standin_pages import RawgApi
 
@@ -308,3 +310,24 @@ def test_the_same_seed_and_today_give_the_same_bodies() -> None:
     two.today = DAY + timedelta(days=1)
     query = "key=k&ordering=-added&page_size=40"
     assert one.respond("/games", query, "h:1").body != two.respond("/games", query, "h:1").body
+
+
+def test_the_sandbox_serves_a_bigger_catalogue_and_names_its_clock(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(TODAY_ENV, "2024-04-30")
+    with Sandbox(tmp_path) as box:
+        assert box.rawg.catalogue.size == SANDBOX_CATALOGUE
+        clock = box.env["GMP_STANDIN_ADMIN"] + "/today"
+        assert httpx.get(clock, timeout=5).json()["today"] == "2024-04-30"
+        httpx.post(clock, params={"day": str(DAY)}, timeout=5).raise_for_status()
+        assert box.rawg.today == DAY
+        released = [
+            httpx.get(
+                box.env["RAWG_BASE_URL"] + "/games",
+                params={"key": "k", "dates": f"{day},{day}"},
+                timeout=10,
+            ).json()["count"]
+            for day in DEMO_WEEK
+        ]
+        assert min(released) >= 3, released  # a handful a day
