@@ -36,6 +36,15 @@ _DAY_CACHE_SIZE = 32
 _DETAIL_LOOKBACK = 3_660  # days a detail looks back for the game's latest update
 
 
+def _deal(seed: int, round_: int) -> tuple[int, int]:
+    """A round of the release calendar: (stride, offset) of an affine bijection of its days."""
+    rng = random.Random(f"{seed}:calendar:{round_}")
+    stride = rng.randrange(1, _CALENDAR_DAYS)
+    while math.gcd(stride, _CALENDAR_DAYS) != 1:
+        stride = rng.randrange(1, _CALENDAR_DAYS)
+    return stride, rng.randrange(_CALENDAR_DAYS)
+
+
 @dataclass(frozen=True)
 class CatalogueConfig:
     """Shape of the synthetic catalogue.
@@ -200,21 +209,21 @@ class Catalogue:
             return released
         with self._lock:
             if self._released is None:
-                # One stream, one draw per id in id order: id i's date depends on (seed, i) only.
+                # One stream drawn in id order: id i's date depends on (seed, i) only.
                 rng = random.Random(f"{self.config.seed}:released")
                 tba, span = self.config.tba_share, _LAST_RELEASE - _FIRST_RELEASE
                 values = array("i", bytes(4 * self.size))
                 dealt = 0  # calendar releases so far, in id order
-                deal: list[int] = []
+                stride = offset = 0
                 for index in range(self.size):
                     u = rng.random()
                     if u < tba:
                         continue
                     if (u - tba) / (1 - tba) < _CALENDAR_SHARE:
-                        if dealt % _CALENDAR_DAYS == 0:
-                            deal = list(range(_CALENDAR_DAYS))
-                            random.Random(f"{self.config.seed}:calendar:{dealt}").shuffle(deal)
-                        values[index] = _CALENDAR_FIRST + deal[dealt % _CALENDAR_DAYS]
+                        if dealt % _CALENDAR_DAYS == 0:  # a round: an affine permutation of days
+                            stride, offset = _deal(self.config.seed, dealt // _CALENDAR_DAYS)
+                        slot = (stride * (dealt % _CALENDAR_DAYS) + offset) % _CALENDAR_DAYS
+                        values[index] = _CALENDAR_FIRST + slot
                         dealt += 1
                     else:
                         values[index] = _FIRST_RELEASE + int(span * rng.random() ** 0.5)

@@ -253,7 +253,10 @@ def build_game_json(
     (`counts`: the game's (played, toplay) on `day`, from catalogue_market).
     """
     rng, name, growth = _traits(seed, game_id)
-    rating, rating_top, ratings, ratings_count = _ratings(growth.at(day))
+    unreleased = released is not None and day < released  # no ratings before the release
+    rating, rating_top, ratings, ratings_count = _ratings(
+        [0] * len(RATING_TITLES) if unreleased else growth.at(day)
+    )
     added, added_by_status = _added(counts, growth.shares)
     released_text = released.isoformat() if released else None
     background = image_url(rng) if rng.random() >= 0.04 else None

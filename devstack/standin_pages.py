@@ -261,8 +261,7 @@ class RawgApi:
             ordinals = catalogue.released_ordinals()
             return [ordinals[g - 1] or _LAST for g in games.ids]
         if field == "created":
-            _, joined, _ = catalogue.market().params()
-            return [joined[g - 1] for g in games.ids]
+            return catalogue.market().joined(games.ids)
         seed = catalogue.config.seed
         days = games.day_ordinals()
         if field == "updated":

@@ -281,6 +281,7 @@ def test_upcoming_games_gain_want_to_play_only(
     for game in upcoming:
         statuses = game["added_by_status"] or {}
         assert set(statuses) <= {"toplay"} and game["added"] == statuses.get("toplay", 0)
+        assert (game["ratings_count"], game["rating"], game["ratings"]) == (0, 0.0, [])
     standin.today = DAY + timedelta(days=20)
     later = {g["id"]: g for g in walk(client, dates=window, ordering="-added")}
     grew = 0
