@@ -215,8 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="share of games with released=null (default %(default)s)")
     parser.add_argument("--seed", type=int, default=defaults.seed,
                         help="catalogue seed (default %(default)s)")
-    parser.add_argument("--today", type=date.fromisoformat, metavar="DAY",
-                        default=today_from_env(),
+    parser.add_argument("--today", type=date.fromisoformat, metavar="DAY", default=None,
                         help="the stand-in's today: /games without updated= shows the catalogue "
                              "as of this day, details their latest update up to it; settable "
                              f"while running (POST /_standin/today); default ${TODAY_ENV} or, "
@@ -227,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # fmt: on
     args = parser.parse_args(argv)
     try:
+        today = args.today or today_from_env()
         config = CatalogueConfig(
             catalogue_size=args.catalogue_size, games_per_day=args.games_per_day,
             tba_share=args.tba_share, seed=args.seed,
@@ -239,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = StandinServer(
         config, host=args.host, port=args.port, latency_s=args.latency_ms / 1000,
         page_cap=args.page_cap,
-        drift=PayloadDrift(args.drift_from) if args.drift_from else None, today=args.today,
+        drift=PayloadDrift(args.drift_from) if args.drift_from else None, today=today,
     )  # fmt: skip
     try:
         server.start()

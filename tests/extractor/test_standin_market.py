@@ -17,6 +17,7 @@ import pytest
 from devstack.catalogue import Catalogue, CatalogueConfig
 from devstack.stack import SANDBOX_CATALOGUE, Sandbox
 from devstack.standin import TODAY_ENV, StandinServer, today_from_env
+from devstack.standin import main as standin_main
 from devstack.standin_pages import RawgApi
 
 KEY = "test-key-0123"
@@ -194,6 +195,9 @@ def test_today_from_the_command_line_and_the_env(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv(TODAY_ENV, "soon")
     with pytest.raises(ValueError, match=TODAY_ENV):
         today_from_env()
+    with pytest.raises(SystemExit) as refused:  # one usage line, not a traceback
+        standin_main(["--catalogue-size", "10"])
+    assert refused.value.code == 2
     args = ["--catalogue-size", "300", "--games-per-day", "10", "--today", "2024-04-29"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "devstack.standin", *args],
