@@ -33,6 +33,7 @@ MARTS = {
     "dim_publishers",
     "fct_game_daily_snapshot",
     "fct_game_ratings",
+    "fct_game_popularity_daily",
 }
 # The report's datasets (dbt/models/reports/, schema `reports`): views over the marts.
 REPORTS = {
