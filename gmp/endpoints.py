@@ -48,10 +48,6 @@ REGISTRY: dict[str, Endpoint] = {
     for e in (
         Endpoint("games", "/games", Mode.INCREMENTAL),
         Endpoint("game_details", "/games/{id}", Mode.DETAIL),
-        Endpoint("games_popular", "/games", Mode.SNAPSHOT, {"ordering": "-added"}, 13, False),
-        Endpoint("games_rising", "/games", Mode.SNAPSHOT, {"ordering": "-added"}, 13, False),
-        Endpoint("games_upcoming", "/games", Mode.SNAPSHOT, {"ordering": "-added"}, 5, False),
-        Endpoint("games_released", "/games", Mode.INCREMENTAL, default=False),
         Endpoint("genres", "/genres", Mode.SNAPSHOT),
         Endpoint("platforms", "/platforms", Mode.SNAPSHOT),
         Endpoint("stores", "/stores", Mode.SNAPSHOT),
