@@ -8,11 +8,13 @@ SF_VENV := .venv-snowflake
 DATE ?= 2024-05-01
 # The demo keeps its lake, warehouse and step logs here (git ignores .sandbox/).
 DEMO_DIR ?= .sandbox/demo
-ENDPOINTS ?= games genres platforms stores tags
+# The demo's endpoints: the registry's default (daily) set, read from gmp/endpoints.py when a
+# recipe uses it (after `setup`), never copied here.
+ENDPOINTS ?= $(shell $(BIN)/python -c 'from gmp.endpoints import DEFAULT_ENDPOINTS as d; print(*d)')
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup setup-snowflake browser test lint format demo sandbox bench bench-extract bench-run bench-transform bench-report bench-transform-details bench-details bench-chaos ci clean \
+.PHONY: help setup setup-snowflake browser test lint format generate demo sandbox bench bench-extract bench-run bench-transform bench-report bench-transform-details bench-details bench-chaos ci clean \
 	images images-test kind-up kind-load kind-deploy kind-submit kind-backfill kind-e2e kind-down helm-lint
 
 help: ## List the targets
@@ -56,6 +58,15 @@ lint: setup ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Every file derived from the code, rewritten: the endpoint registry's copies (scripts/generate.py),
+# the rendered Argo YAML (gmp render), the item paths the models read, the chart's README. Tests
+# fail while one is stale (tests/test_generated.py and each generator's own test).
+generate: setup ## Rewrite the generated files (registry copies, rendered workflows, model paths, chart README)
+	$(BIN)/python scripts/generate.py
+	$(BIN)/gmp render
+	$(BIN)/python scripts/model_paths.py
+	$(BIN)/python scripts/chart_readme.py
 
 format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

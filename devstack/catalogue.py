@@ -16,6 +16,7 @@ from typing import Any
 from devstack import catalogue_details as details
 from devstack import catalogue_items as items
 from devstack import catalogue_taxonomies as taxonomies
+from devstack.catalogue_market import Market
 
 Item = dict[str, Any]
 
@@ -25,8 +26,23 @@ REFERENCE_DAY = date(2024, 6, 1)
 TAXONOMY_NAMES = taxonomies.TAXONOMY_NAMES
 _FIRST_RELEASE = date(1985, 1, 1).toordinal()
 _LAST_RELEASE = date(2026, 12, 31).toordinal()
+# The release calendar: this share of the dated games is dealt over these recent days in rounds,
+# each round a shuffle of every day, so each day has a release once the catalogue is big enough
+# (5,000 games: every day of 2022-2026 has one or more; 200,000: about 60 a day).
+_CALENDAR_SHARE = 0.6
+_CALENDAR_FIRST = date(2022, 1, 1).toordinal()
+_CALENDAR_DAYS = _LAST_RELEASE - _CALENDAR_FIRST + 1
 _DAY_CACHE_SIZE = 32
 _DETAIL_LOOKBACK = 3_660  # days a detail looks back for the game's latest update
+
+
+def _deal(seed: int, round_: int) -> tuple[int, int]:
+    """A round of the release calendar: (stride, offset) of an affine bijection of its days."""
+    rng = random.Random(f"{seed}:calendar:{round_}")
+    stride = rng.randrange(1, _CALENDAR_DAYS)
+    while math.gcd(stride, _CALENDAR_DAYS) != 1:
+        stride = rng.randrange(1, _CALENDAR_DAYS)
+    return stride, rng.randrange(_CALENDAR_DAYS)
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,7 @@ class Catalogue:
         self._full: dict[str, tuple[Item, ...]] = {}
         self._embeds: items.Embeds | None = None
         self._company_pool: details.Companies | None = None
+        self._market: Market | None = None
 
     @property
     def size(self) -> int:
@@ -150,9 +167,29 @@ class Catalogue:
 
     def game_json(self, game_id: int, day: date) -> str:
         """`game()` rendered as RAWG renders it (compact JSON); what the stand-in serves."""
+        counts = self.market().counts(game_id, day.toordinal())
         return items.build_game_json(
-            self.config.seed, game_id, day, self.released_on(game_id), self._embedded()
+            self.config.seed,
+            game_id,
+            day,
+            self.released_on(game_id),
+            self._embedded(),
+            counts=counts,
         )
+
+    def added(self, game_id: int, day: date) -> int:
+        """The game's `added` on `day` (what its item shows), without rendering the item."""
+        return self.market().added(game_id, day.toordinal())
+
+    def market(self) -> Market:
+        """The games' market parameters (`added` by day); built on first use."""
+        market = self._market
+        if market is None:
+            with self._lock:
+                if self._market is None:
+                    self._market = Market(self.config.seed, self.size, self._released_ordinals())
+                market = self._market
+        return market
 
     def released_on(self, game_id: int) -> date | None:
         """The game's `released` date; None for TBA games. Cheap: one array lookup."""
@@ -172,14 +209,24 @@ class Catalogue:
             return released
         with self._lock:
             if self._released is None:
-                # One stream, one draw per id in id order: id i's date depends on (seed, i) only.
+                # One stream drawn in id order: id i's date depends on (seed, i) only.
                 rng = random.Random(f"{self.config.seed}:released")
                 tba, span = self.config.tba_share, _LAST_RELEASE - _FIRST_RELEASE
                 values = array("i", bytes(4 * self.size))
+                dealt = 0  # calendar releases so far, in id order
+                stride = offset = 0
                 for index in range(self.size):
                     u = rng.random()
-                    if u >= tba:
-                        values[index] = _FIRST_RELEASE + int(span * ((u - tba) / (1 - tba)) ** 0.5)
+                    if u < tba:
+                        continue
+                    if (u - tba) / (1 - tba) < _CALENDAR_SHARE:
+                        if dealt % _CALENDAR_DAYS == 0:  # a round: an affine permutation of days
+                            stride, offset = _deal(self.config.seed, dealt // _CALENDAR_DAYS)
+                        slot = (stride * (dealt % _CALENDAR_DAYS) + offset) % _CALENDAR_DAYS
+                        values[index] = _CALENDAR_FIRST + slot
+                        dealt += 1
+                    else:
+                        values[index] = _FIRST_RELEASE + int(span * rng.random() ** 0.5)
                 self._released = values
             return self._released
 
@@ -191,7 +238,9 @@ class Catalogue:
                 seed, size = self.config.seed, self.size
                 full = taxonomies.with_games(
                     name, seed, self._base_items(name), size,
-                    lambda game_id: items.brief(seed, game_id, REFERENCE_DAY),
+                    lambda game_id: items.brief(
+                        seed, game_id, self.added(game_id, REFERENCE_DAY)
+                    ),
                 )  # fmt: skip
                 self._full[name] = full
             return full

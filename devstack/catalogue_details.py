@@ -1,7 +1,9 @@
 """Builds a synthetic RAWG `GET /games/{id}` body (GameSingle) from the game's list item.
 
 The detail carries the list item's values (same game, same state) in RAWG's detail shape and key
-order (shared/RAWG_API.md §1.5): platforms with `requirements` instead of `requirements_en/_ru`,
+order (the `GameSingle` schema of https://api.rawg.io/docs/, readable in the generated client's
+https://github.com/uburuntu/rawg/blob/master/docs/GameSingle.md; the stand-in's detail:
+docs/development.md): platforms with `requirements` instead of `requirements_en/_ru`,
 stores as `[{id, url, store{}}]`, no `short_screenshots`; plus the detail-only fields:
 `name_original`, `description` (HTML), `description_raw`, `website` ("" when none, as RAWG),
 `developers[]` and `publishers[]` drawn from the shared company pools (the same items the

@@ -26,7 +26,9 @@ RATING_TITLES = (
     (5, "exceptional", 5.0), (4, "recommended", 4.0), (3, "meh", 3.0), (1, "skip", 1.0),
 )  # fmt: skip
 STATUSES = ("yet", "owned", "beaten", "toplay", "dropped", "playing")
-_EPOCH = date(2016, 1, 1).toordinal()  # games "join" RAWG between here and ~2025
+_PLAYED = ("yet", "owned", "beaten", "dropped", "playing")  # every status but toplay
+_PLAYED_INDEX = tuple(STATUSES.index(s) for s in _PLAYED)
+_EPOCH = date(2016, 1, 1).toordinal()  # ratings count from here on (see catalogue_market)
 _REQUIREMENTS_EN = {
     "minimum": "Minimum:\nOS: Windows 10 64-bit\nProcessor: Intel Core i5-4460\n"
     "Memory: 8 GB RAM\nGraphics: NVIDIA GeForce GTX 960\nStorage: 20 GB available space",
@@ -82,18 +84,16 @@ def _project(items: Sequence[Item], keys: Sequence[str]) -> tuple[tuple[int, str
 
 @dataclass(frozen=True)
 class _Growth:
-    """A game's counters: (base, per-day increase) from the day it joined RAWG."""
+    """A game's ratings (base, per-day increase) from the day it joined RAWG, and how its played
+    count splits over the statuses (`added` itself comes from catalogue_market)."""
 
     joined: int
     ratings: tuple[tuple[int, float], ...]  # per RATING_TITLES
-    statuses: tuple[tuple[int, float], ...] | None  # per STATUSES; None -> added_by_status null
+    shares: tuple[float, ...]  # per _PLAYED: yet, owned, beaten, dropped, playing
 
-    def at(self, day: date) -> tuple[list[int], list[int] | None]:
+    def at(self, day: date) -> list[int]:
         age = max(0, day.toordinal() - self.joined)
-        ratings = [base + int(rate * age) for base, rate in self.ratings]
-        if self.statuses is None:
-            return ratings, None
-        return ratings, [base + int(rate * age) for base, rate in self.statuses]
+        return [base + int(rate * age) for base, rate in self.ratings]
 
 
 def _name(rng: random.Random) -> str:
@@ -122,16 +122,19 @@ def _growth(rng: random.Random) -> _Growth:
         else (0, 0.0)
         for w in weights
     )
-    if rng.random() < 0.06:
-        return _Growth(joined, ratings, None)
+    if (
+        rng.random() < 0.06
+    ):  # the stream as before; whether `added_by_status` is null is the market's
+        return _Growth(joined, ratings, (0.3, 1.0, 0.35, 0.12, 0.06))
     status_weights = (0.3, 1.0, 0.35, 0.25, 0.12, 0.06)
-    statuses = tuple(
-        (int(popularity * 60 * w * rng.random()), popularity * 0.08 * w * rng.random())
+    drawn = [
+        (popularity * 60 * w * rng.random(), popularity * 0.08 * w * rng.random())
         if rng.random() < 0.7
-        else (0, 0.0)
+        else (0.0, 0.0)
         for w in status_weights
-    )
-    return _Growth(joined, ratings, statuses)
+    ]
+    shares = tuple(base + 40 * rate for base, rate in (drawn[i] for i in _PLAYED_INDEX))
+    return _Growth(joined, ratings, shares)
 
 
 def _traits(seed: int, game_id: int) -> tuple[random.Random, str, _Growth]:
@@ -150,18 +153,30 @@ def game_slug(name: str, game_id: int) -> str:
     return f"{_slug_base(name)}-{game_id}"
 
 
-def _added(statuses: list[int] | None) -> tuple[int, str]:
+def _split(played: int, shares: tuple[float, ...]) -> list[int]:
+    """`played` over _PLAYED by the shares: floors, the rest to the biggest share (else owned)."""
+    total = sum(shares)
+    if total <= 0:
+        return [0, played, 0, 0, 0]
+    parts = [int(played * share / total) for share in shares]
+    parts[max(range(len(shares)), key=shares.__getitem__)] += played - sum(parts)
+    return parts
+
+
+def _added(counts: tuple[int, int], shares: tuple[float, ...]) -> tuple[int, str]:
     """`added` and the rendered `added_by_status` (zero keys omitted; null when nothing)."""
-    if statuses is None or not any(statuses):
+    played, toplay = counts
+    if played == 0 and toplay == 0:
         return 0, "null"
-    pairs = ",".join(f'"{k}":{v}' for k, v in zip(STATUSES, statuses, strict=True) if v)
-    return sum(statuses), f"{{{pairs}}}"
+    values = dict(zip(_PLAYED, _split(played, shares), strict=True))
+    values["toplay"] = toplay
+    pairs = ",".join(f'"{k}":{values[k]}' for k in STATUSES if values[k])
+    return played + toplay, f"{{{pairs}}}"
 
 
-def brief(seed: int, game_id: int, day: date) -> Item:
+def brief(seed: int, game_id: int, added: int) -> Item:
     """`{id, slug, name, added}` as taxonomy items embed their sample games."""
-    _, name, growth = _traits(seed, game_id)
-    added, _ = _added(growth.at(day)[1])
+    _, name, _ = _traits(seed, game_id)
     return {"id": game_id, "slug": game_slug(name, game_id), "name": name, "added": added}
 
 
@@ -216,24 +231,33 @@ def _joined(chosen: list[tuple[int, str]]) -> str:
     return f"[{','.join(fragment for _, fragment in chosen)}]"
 
 
-def _clock(seed: int, game_id: int, day: date) -> str:
+def clock_seconds(seed: int, game_id: int, day: date) -> int:
+    """The time of day of the game's `updated` on `day`, in seconds."""
     digest = hashlib.blake2b(f"{seed}:{game_id}:{day.isoformat()}".encode(), digest_size=8)
-    seconds = int.from_bytes(digest.digest()) % 86_400
+    return int.from_bytes(digest.digest()) % 86_400
+
+
+def _clock(seed: int, game_id: int, day: date) -> str:
+    seconds = clock_seconds(seed, game_id, day)
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def build_game_json(
-    seed: int, game_id: int, day: date, released: date | None, embeds: Embeds
-) -> str:
+    seed: int, game_id: int, day: date, released: date | None, embeds: Embeds, *,
+    counts: tuple[int, int],
+) -> str:  # fmt: skip
     """The `/games` list item for `game_id` as of `day`, rendered as RAWG (DRF) renders it.
 
     Concatenates pre-rendered fragments: the same text `dumps()` gives for the parsed item,
-    several times faster. `updated` falls on `day`; the counters are their values on `day`.
+    several times faster. `updated` falls on `day`; the counters are their values on `day`
+    (`counts`: the game's (played, toplay) on `day`, from catalogue_market).
     """
     rng, name, growth = _traits(seed, game_id)
-    rating_counts, status_counts = growth.at(day)
-    rating, rating_top, ratings, ratings_count = _ratings(rating_counts)
-    added, added_by_status = _added(status_counts)
+    unreleased = released is not None and day < released  # no ratings before the release
+    rating, rating_top, ratings, ratings_count = _ratings(
+        [0] * len(RATING_TITLES) if unreleased else growth.at(day)
+    )
+    added, added_by_status = _added(counts, growth.shares)
     released_text = released.isoformat() if released else None
     background = image_url(rng) if rng.random() >= 0.04 else None
     shots = [f'{{"id":-1,"image":"{background}"}}'] if background else []

@@ -7,10 +7,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from devstack import catalogue_words as words
+from gmp.endpoints import REGISTRY
 
 Item = dict[str, Any]
 
-TAXONOMY_NAMES = ("genres", "platforms", "stores", "tags", "publishers", "developers", "creators")
+# The registry's list endpoints other than /games (gmp/endpoints.py), in its order: the
+# stand-in serves each (a new one needs its items below: `_fixed` or `_generated`).
+TAXONOMY_NAMES = tuple(
+    dict.fromkeys(e.path.strip("/") for e in REGISTRY.values() if not e.path.startswith("/games"))
+)
 
 # (id, name, slug, games_count): RAWG's 19 genres with their real ids.
 GENRES = (

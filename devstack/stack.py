@@ -7,14 +7,18 @@ import signal
 import subprocess
 import tempfile
 import threading
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 
 from devstack.catalogue import CatalogueConfig
 from devstack.s3server import SeaweedS3
-from devstack.standin import StandinServer
+from devstack.standin import StandinServer, today_from_env
 
 SANDBOX_KEY = "sandbox-key-not-a-secret"  # the stand-in accepts any non-empty key
+# Bigger than the tests' default catalogue, so that the release calendar has a handful of games
+# each day (about 7 a day in 2022-2026) and the panels choose their 500 among many.
+SANDBOX_CATALOGUE = 20_000
 
 
 class Sandbox:
@@ -26,12 +30,19 @@ class Sandbox:
         *,
         games_per_day: int = 120,
         latency_s: float = 0.0,
+        today: date | None = None,
+        catalogue_size: int = SANDBOX_CATALOGUE,
     ) -> None:
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="gmp-sandbox-")
         self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.s3 = SeaweedS3(self.data_dir / "s3")
-        self.rawg = StandinServer(CatalogueConfig(games_per_day=games_per_day), latency_s=latency_s)
+        # `today`: the stand-in's clock (default $GMP_STANDIN_TODAY); POST /_standin/today moves it.
+        self.rawg = StandinServer(
+            CatalogueConfig(games_per_day=games_per_day, catalogue_size=catalogue_size),
+            latency_s=latency_s,
+            today=today or today_from_env(),
+        )
         self.env: dict[str, str] = {}
         self._stopped = threading.Event()
 
@@ -49,6 +60,8 @@ class Sandbox:
             **credentials.env(),
             "LAKE_PREFIX": "raw/rawg",
             "DUCKDB_PATH": str(self.data_dir / "warehouse.duckdb"),
+            # Where the stand-in's clock is set: POST {"today": "YYYY-MM-DD"} (see standin_http).
+            "GMP_STANDIN_ADMIN": self.rawg.url.removesuffix("/api") + "/_standin",
         }
         return self
 

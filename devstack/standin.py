@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import signal
 import socket
 import sys
@@ -13,15 +14,31 @@ from collections.abc import Sequence
 from datetime import date
 from types import TracebackType
 
-from devstack.catalogue import Catalogue, CatalogueConfig
+from devstack.catalogue import REFERENCE_DAY, Catalogue, CatalogueConfig
 from devstack.standin_drift import PayloadDrift
 from devstack.standin_faults import FAULT_KINDS, Fault, FaultKind, RecordedRequest
 from devstack.standin_http import HttpServer
 from devstack.standin_pages import RawgApi
 
 __all__ = [
-    "FAULT_KINDS", "Fault", "FaultKind", "PayloadDrift", "RecordedRequest", "StandinServer", "main",
+    "FAULT_KINDS", "TODAY_ENV", "Fault", "FaultKind", "PayloadDrift", "RecordedRequest",
+    "StandinServer", "main", "today_from_env",
 ]  # fmt: skip
+
+TODAY_ENV = "GMP_STANDIN_TODAY"
+"""A stand-in started by `python -m devstack.standin` or the sandbox (`gmp sandbox`) takes its
+today from this variable (YYYY-MM-DD) unless told otherwise."""
+
+
+def today_from_env() -> date | None:
+    """The day in $GMP_STANDIN_TODAY; None when unset or empty; ValueError when not a date."""
+    text = os.environ.get(TODAY_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{TODAY_ENV}={text!r} is not a day (YYYY-MM-DD)") from None
 
 
 class StandinServer:
@@ -36,10 +53,13 @@ class StandinServer:
         latency_s: float = 0.0,
         page_cap: int = 250,
         drift: PayloadDrift | None = None,
+        today: date | None = None,
     ) -> None:
         self.catalogue = catalogue if isinstance(catalogue, Catalogue) else Catalogue(catalogue)
         self.api = RawgApi(self.catalogue, page_cap)
         self.api.drift = drift  # settable while running: `server.drift = PayloadDrift(...)`
+        self.api.today = today  # settable while running: `server.today = date(...)`
+        self.start_today = today  # what DELETE /_standin/today goes back to
         self.host, self.port = host, port
         self.latency_s = latency_s  # every /api request waits this long; settable while running
         self.stopping = threading.Event()
@@ -66,6 +86,15 @@ class StandinServer:
     @drift.setter
     def drift(self, value: PayloadDrift | None) -> None:
         self.api.drift = value
+
+    @property
+    def today(self) -> date | None:
+        """The stand-in's clock (RawgApi.today): the day RAWG's answers are "as of"."""
+        return self.api.today
+
+    @today.setter
+    def today(self, value: date | None) -> None:
+        self.api.today = value
 
     @property
     def page_cap(self) -> int:
@@ -186,12 +215,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="share of games with released=null (default %(default)s)")
     parser.add_argument("--seed", type=int, default=defaults.seed,
                         help="catalogue seed (default %(default)s)")
+    parser.add_argument("--today", type=date.fromisoformat, metavar="DAY", default=None,
+                        help="the stand-in's today: /games without updated= shows the catalogue "
+                             "as of this day, details their latest update up to it; settable "
+                             f"while running (POST /_standin/today); default ${TODAY_ENV} or, "
+                             f"unset, {REFERENCE_DAY} for lists and the real date for details")
     parser.add_argument("--drift-from", type=date.fromisoformat, default=None, metavar="DAY",
                         help="from this day on, /games items lose `metacritic` and serve "
                              "`playtime` as a string (schema drift); default: never")
     # fmt: on
     args = parser.parse_args(argv)
     try:
+        today = args.today or today_from_env()
         config = CatalogueConfig(
             catalogue_size=args.catalogue_size, games_per_day=args.games_per_day,
             tba_share=args.tba_share, seed=args.seed,
@@ -204,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = StandinServer(
         config, host=args.host, port=args.port, latency_s=args.latency_ms / 1000,
         page_cap=args.page_cap,
-        drift=PayloadDrift(args.drift_from) if args.drift_from else None,
+        drift=PayloadDrift(args.drift_from) if args.drift_from else None, today=today,
     )  # fmt: skip
     try:
         server.start()

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import date
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Literal
@@ -111,6 +112,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch("POST")
 
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
@@ -120,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
         if split.path == "/api" or split.path.startswith("/api/"):
             self._api(method, split.path[4:] or "/", split.query)
         elif split.path.startswith("/_standin/"):
-            self._send(_admin(self.server.standin, method, split.path, body))
+            self._send(_admin(self.server.standin, method, split.path, body, split.query))
         else:
             self._send(ApiResponse(404, b'{"detail":"Not found."}'))
 
@@ -198,12 +202,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _admin(  # noqa: PLR0911 - one return per route
-    standin: StandinServer, method: str, path: str, body: bytes
+    standin: StandinServer, method: str, path: str, body: bytes, query: str = ""
 ) -> ApiResponse:
     route = (method, path.rstrip("/"))
+    if route[1] == "/_standin/today":
+        return _today(standin, method, body, query)
     if route == ("GET", "/_standin/health"):
         config = standin.catalogue.config
-        return _json(200, {"status": "ok", "url": standin.url, **asdict(config)})
+        today = standin.today.isoformat() if standin.today else None
+        return _json(200, {"status": "ok", "url": standin.url, "today": today, **asdict(config)})
     if route == ("GET", "/_standin/faults"):
         return _json(200, [asdict(f) for f in standin.faults])
     if route == ("POST", "/_standin/faults"):
@@ -232,6 +239,37 @@ def _admin(  # noqa: PLR0911 - one return per route
             return _json(400, {"detail": 'send {"latency_s": <seconds>}'})
         return _json(200, {"latency_s": standin.latency_s})
     return _json(404, {"detail": "Not found."})
+
+
+def _today(standin: StandinServer, method: str, body: bytes, query: str) -> ApiResponse:
+    """The stand-in's clock. GET shows it; POST or PUT sets it, from `?day=YYYY-MM-DD` or a body
+    `{"today": "YYYY-MM-DD"}` (null: no fixed day); DELETE puts back the day it started with."""
+    if method in ("POST", "PUT"):
+        params = dict(parse_qsl(query))
+        try:
+            if "day" in params:
+                text: object = params["day"]
+            else:
+                data = json.loads(body or b"null")
+                if not isinstance(data, dict) or not {"today", "day"} & data.keys():
+                    raise ValueError("no day")
+                text = data.get("today", data.get("day"))
+            standin.today = None if text is None else date.fromisoformat(str(text))
+        except ValueError:  # JSONDecodeError too
+            detail = 'send ?day=YYYY-MM-DD or {"today": "YYYY-MM-DD"} ({"today": null}: unset)'
+            return _json(400, {"detail": detail})
+    elif method == "DELETE":
+        standin.today = standin.start_today
+    elif method != "GET":
+        return _json(405, {"detail": f'Method "{method}" not allowed.'})
+    today = standin.today
+    return _json(
+        200,
+        {
+            "today": today.isoformat() if today else None,
+            "lists_as_of": standin.api.as_of().isoformat(),
+        },
+    )
 
 
 def _json(status: int, value: Any) -> ApiResponse:

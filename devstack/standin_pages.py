@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from devstack.catalogue import REFERENCE_DAY, TAXONOMY_NAMES, Catalogue
-from devstack.catalogue_items import dumps
+from devstack.catalogue_items import clock_seconds, dumps
 from devstack.standin_drift import PayloadDrift
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 40
 _QUERY_CACHE_SIZE = 64
+_CACHE_IDS = 4_000_000  # ids kept in cached orderings at most (a query's ids stay, however many)
+# /games `ordering` fields (RAWG's documented ones); `-` for descending. Others are ignored, as
+# DRF's OrderingFilter ignores them: the default order (id) stands.
+ORDERINGS = ("name", "released", "added", "created", "updated", "rating", "metacritic")
+_LAST = 1 << 62  # a null sorts after every value (PostgreSQL: last ascending, first descending)
 
 Range = tuple[date, date]
+Key = tuple[Range | None, tuple[Range, ...] | None, str | None, date | None]
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,8 @@ class BadFilter(ValueError):
 
 @dataclass(frozen=True)
 class _Games:
-    """A `/games` query's matches: ids ascending, and the day whose state each one shows."""
+    """A `/games` query's matches: ids (ascending, or as ordered), and the day whose state each
+    one shows."""
 
     ids: Sequence[int]
     days: Sequence[int] | None  # date ordinal per id; None: every id shows `day`
@@ -49,6 +58,14 @@ class _Games:
 
     def day_of(self, index: int) -> date:
         return self.day if self.days is None else date.fromordinal(self.days[index])
+
+    def day_ordinals(self) -> Sequence[int]:
+        return self.days if self.days is not None else [self.day.toordinal()] * len(self.ids)
+
+    @property
+    def weight(self) -> int:
+        """What keeping it costs the cache: its stored ids (a range costs nothing)."""
+        return 0 if isinstance(self.ids, range) else len(self.ids)
 
 
 def replace_query_param(url: str, key: str, value: str | None) -> str:
@@ -97,12 +114,17 @@ class RawgApi:
     def __init__(self, catalogue: Catalogue, page_cap: int = 250) -> None:
         self.catalogue = catalogue
         self.page_cap = page_cap
-        self.today: date | None = None  # the day details show their game as of; None = now
+        # The stand-in's clock: what RAWG shows "today". Details show a game as of its latest
+        # update on or before it (None: the real date, UTC); `/games` without `updated=` shows
+        # the catalogue as of it (None: REFERENCE_DAY). Settable while running.
+        self.today: date | None = None
         self.drift: PayloadDrift | None = None  # a payload change from a day on (standin_drift)
         self._lock = threading.Lock()
-        self._games: OrderedDict[tuple[Range | None, tuple[Range, ...] | None], _Games] = (
-            OrderedDict()
-        )
+        self._games: OrderedDict[Key, _Games] = OrderedDict()
+
+    def as_of(self) -> date:
+        """The day `/games` without `updated=` shows the catalogue as of."""
+        return self.today or REFERENCE_DAY
 
     def respond(self, path: str, query: str, host: str) -> ApiResponse:
         """`path` is after the /api prefix (e.g. "/games"); `query` is the raw query string."""
@@ -174,24 +196,41 @@ class RawgApi:
                 raise BadFilter("updated", "Enter a valid date range.")
             window = (start, end)
         released = parse_ranges(dates, "dates") if dates else None
-        key = (window, released)
+        ordering = (params.get("ordering") or "").strip() or None
+        if ordering is not None and ordering.removeprefix("-") not in ORDERINGS:
+            ordering = None  # DRF's OrderingFilter drops fields it does not know
+        key: Key = (window, released, ordering, self.as_of() if window is None else None)
         with self._lock:  # one computation per query; the others wait for it
             cached = self._games.get(key)
             if cached is None:
-                cached = self._compute(window, released)
+                cached = self._compute(window, released, key[3])
+                if ordering is not None:
+                    cached = self._ordered(cached, ordering)
                 self._games[key] = cached
-                while len(self._games) > _QUERY_CACHE_SIZE:
-                    self._games.popitem(last=False)
+                self._evict()
             else:
                 self._games.move_to_end(key)
             return cached
 
-    def _compute(self, window: Range | None, released: tuple[Range, ...] | None) -> _Games:
-        matched = self._updated(window)
+    def _evict(self) -> None:
+        weight = sum(games.weight for games in self._games.values())
+        while len(self._games) > 1 and (
+            len(self._games) > _QUERY_CACHE_SIZE or weight > _CACHE_IDS
+        ):
+            weight -= self._games.popitem(last=False)[1].weight
+
+    def _compute(
+        self, window: Range | None, released: tuple[Range, ...] | None, as_of: date | None
+    ) -> _Games:
+        matched = self._updated(window, as_of or REFERENCE_DAY)
         if released is None:
             return matched
         ordinals = self.catalogue.released_ordinals()
         bounds = [(a.toordinal(), b.toordinal()) for a, b in released]
+        if len(bounds) == 1 and matched.days is None and isinstance(matched.ids, range):
+            low, high = bounds[0]  # the common case, over the whole catalogue: one tight loop
+            ids = array("i", (i + 1 for i, o in enumerate(ordinals) if o and low <= o <= high))
+            return _Games(ids, None, matched.day)
         keep = [
             i
             for i, game_id in enumerate(matched.ids)
@@ -200,9 +239,46 @@ class RawgApi:
         days = None if matched.days is None else [matched.days[i] for i in keep]
         return _Games([matched.ids[i] for i in keep], days, matched.day)
 
-    def _updated(self, window: Range | None) -> _Games:
+    def _ordered(self, games: _Games, ordering: str) -> _Games:
+        """The matches in `ordering` (a field of ORDERINGS, `-` for descending), ties by id."""
+        field = ordering.removeprefix("-")
+        keys = self._sort_keys(games, field)
+        order = sorted(range(len(keys)), key=keys.__getitem__, reverse=ordering.startswith("-"))
+        ids = array("i", (games.ids[i] for i in order))
+        if games.days is None:
+            return _Games(ids, None, games.day)
+        return _Games(ids, array("i", (games.days[i] for i in order)), games.day)
+
+    def _sort_keys(self, games: _Games, field: str) -> list[Any]:
+        """One sort key per match; ties keep id order (Python's sort is stable, also reversed)."""
+        catalogue = self.catalogue
+        if field == "added":
+            market = catalogue.market()
+            if games.days is None:
+                return market.added_of(games.ids, games.day.toordinal())
+            return [market.added(g, d) for g, d in zip(games.ids, games.days, strict=True)]
+        if field == "released":
+            ordinals = catalogue.released_ordinals()
+            return [ordinals[g - 1] or _LAST for g in games.ids]
+        if field == "created":
+            return catalogue.market().joined(games.ids)
+        seed = catalogue.config.seed
+        days = games.day_ordinals()
+        if field == "updated":
+            return [
+                d * 86_400 + clock_seconds(seed, g, date.fromordinal(d))
+                for g, d in zip(games.ids, days, strict=True)
+            ]
+        # name, rating, metacritic: read off the rendered items (slow, but rarely asked for)
+        keys = [
+            catalogue.game(g, date.fromordinal(d))[field]
+            for g, d in zip(games.ids, days, strict=True)
+        ]
+        return [(v is None, v) for v in keys]
+
+    def _updated(self, window: Range | None, as_of: date) -> _Games:
         if window is None:
-            return _Games(range(1, self.catalogue.size + 1), None, REFERENCE_DAY)
+            return _Games(range(1, self.catalogue.size + 1), None, as_of)
         start, end = window
         if start == end:
             return _Games(self.catalogue.game_ids_updated_on(end), None, end)

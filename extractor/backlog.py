@@ -1,18 +1,18 @@
 """Which games a day's `game_details` fetches, read from the lake alone (no local state).
 
-For run_date D: first the backlog — games listed in the committed `games` partitions of the
-LOOKBACK_DAYS days before D that no committed `game_details` partition of their listing day or a
-later day (before D) fetched or found gone (404) — oldest listing day first, each day most
-popular first (`added` desc, then id); then D's own games, most popular first. A game appears
-once, at its first place. The cap cuts this list; what it leaves out is the next day's backlog,
-until none is left or its listing day falls out of the look-back. Re-running D reads only days
-before D, so it selects the same games again.
-
-In a backfill (`Once`, its range): a game's details are fetched once over the range. D's selection
-also leaves out every game that a committed `game_details` partition of ANOTHER day of the range
-(before or after D) fetched or found gone; D's own partition is not read, so re-running D
-re-selects what D fetched. It holds because the workflow runs one day's details at a time (a
-mutex, workflows/daily.py): each day selects after the days before it committed.
+For run_date D: first the day's market panel — the games of D's committed `games_popular`,
+`games_rising` and `games_upcoming` partitions, in that order, each by rank, distinct — leaving
+out those a committed `game_details` partition of the LOOKBACK_DAYS days before D already fetched
+or found gone (the leaderboards keep their developers and publishers without fetching the same
+games again every day; a panel game is fetched again once its last fetch left the look-back). A
+panel not committed for D adds none (a backfill takes the panels once, on its last day). Then the
+backlog — games listed in the committed `games` partitions of the LOOKBACK_DAYS days before D
+that no committed `game_details` partition of their listing day or a later day (before D) fetched
+or found gone (404) — oldest listing day first, each day most popular first (`added` desc, then
+id); then D's own games, most popular first. A game appears once, at its first place. The cap
+cuts this list; what it leaves out of the `games` listings is the next day's backlog, until none
+is left or its listing day falls out of the look-back (a panel's left-outs wait for the next
+day's panel). Re-running D reads only days before D, so it selects the same games again.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from extractor.gaps_lake import committed_days
 from extractor.lake import Lake
+from gmp.endpoints import PANEL_ENDPOINTS
 from gmp.errors import LakeError, UsageError
 
 SOURCE = "games"  # the list endpoint whose committed partitions say which games to fetch
@@ -67,6 +68,7 @@ class Selection:
     day_games: int  # games in run_date's own `games` partition
     more: bool  # games beyond the cap remain: carried to the next day
     fetched_in_range: int = 0  # the day's games another day of the backfill already answered
+    from_panel: int = 0  # how many of them the day's panels listed
 
 
 def popular_first(games: list[Candidate]) -> list[Candidate]:
@@ -75,7 +77,14 @@ def popular_first(games: list[Candidate]) -> list[Candidate]:
 
 def listed_games(lake: Lake, manifest: dict[str, Any]) -> list[Candidate]:
     """The games of a committed `games` partition (its manifest given), most popular first."""
+    return popular_first(listing(lake, manifest))
+
+
+def listing(lake: Lake, manifest: dict[str, Any]) -> list[Candidate]:
+    """The games of a committed list partition (its manifest given), in page order: a panel's
+    rank order."""
     day = dt.date.fromisoformat(manifest["run_date"])
+    name = manifest.get("endpoint", SOURCE)
     keys = [page["key"] for page in manifest.get("pages", [])]
 
     def read(key: str) -> list[Candidate]:
@@ -83,7 +92,7 @@ def listed_games(lake: Lake, manifest: dict[str, Any]) -> list[Candidate]:
             body = lake.get(key)
         except ClientError:
             raise LakeError(
-                f"{key} vanished while reading the {SOURCE} partition of {day} (re-extracted "
+                f"{key} vanished while reading the {name} partition of {day} (re-extracted "
                 "meanwhile?); nothing committed — re-run"
             ) from None
         return [
@@ -92,7 +101,26 @@ def listed_games(lake: Lake, manifest: dict[str, Any]) -> list[Candidate]:
         ]
 
     with ThreadPoolExecutor(_READERS) as pool:
-        return popular_first([c for page in pool.map(read, keys) for c in page])
+        return [c for page in pool.map(read, keys) for c in page]
+
+
+def panel_games(lake: Lake, day: dt.date) -> list[Candidate]:
+    """The games of run_date's committed panels, distinct: games_popular by rank, then
+    games_rising, then games_upcoming. A panel not committed for the day adds none."""
+    found: dict[int, Candidate] = {}
+    for name in PANEL_ENDPOINTS:
+        manifest = lake.manifest(name, day)
+        if manifest is not None:
+            for candidate in listing(lake, manifest):
+                found.setdefault(candidate.game_id, candidate)
+    return list(found.values())
+
+
+def answered_before(lake: Lake, day: dt.date, lookback: int = LOOKBACK_DAYS) -> set[int]:
+    """The ids committed `game_details` partitions of the `lookback` days before `day` answered."""
+    earlier = [day - dt.timedelta(days=back) for back in range(lookback, 0, -1)]
+    with ThreadPoolExecutor(_READERS) as pool:
+        return set().union(*pool.map(lambda d: _done(lake.manifest(DETAILS, d)), earlier))
 
 
 def day_games(lake: Lake, day: dt.date) -> list[Candidate]:
@@ -168,12 +196,26 @@ def backlog(
 def select(
     lake: Lake, day: dt.date, cap: int, lookback: int = LOOKBACK_DAYS, once: Once | None = None
 ) -> Selection:
-    """The games run_date's game_details fetches, in order, at most `cap`; within a backfill's
-    range (`once`), none that another day of it answered."""
+    """The games run_date's game_details fetches, in order, at most `cap`: the day's panel
+    games, the backlog, the day's own games; within a backfill's range (`once`), none that
+    another day of it answered."""
     own = day_games(lake, day)
     skip = answered_in_range(lake, day, once)
-    carried = list(backlog(lake, day, cap + 1, lookback, skip))
-    ids = {c.game_id for c in carried} | skip
-    order = carried + [c for c in own if c.game_id not in ids]
+    panel = panel_games(lake, day)
+    if panel:
+        done = skip | answered_before(lake, day, lookback)
+        panel = [c for c in panel if c.game_id not in done]
+    taken = skip | {c.game_id for c in panel}
+    carried = list(backlog(lake, day, max(1, cap + 1 - len(panel)), lookback, taken))
+    ids = {c.game_id for c in carried} | taken
+    order = panel + carried + [c for c in own if c.game_id not in ids]
     elsewhere = sum(1 for c in own if c.game_id in skip)
-    return Selection(order[:cap], min(len(carried), cap), len(own), len(order) > cap, elsewhere)
+    from_panel = min(len(panel), cap)
+    return Selection(
+        order[:cap],
+        min(len(carried), cap - from_panel),
+        len(own),
+        len(order) > cap,
+        elsewhere,
+        from_panel,
+    )

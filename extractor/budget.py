@@ -65,7 +65,7 @@ def plan_cost(
         with RawgClient(rawg) as client, recording(lake, "guard", client.tally):
             lines = plan_run(
                 endpoints, days, client, page_cap=rawg.page_cap, lake=details_lake,
-                details_cap=rawg.details_max_per_day, todo=todo,
+                details_cap=rawg.details_max_per_day, todo=todo, sizes=rawg.sizes(),
             )  # fmt: skip
     except (AuthRefused, QuotaExhausted, UpstreamError, IncompleteExtract, httpx.HTTPError) as exc:
         log.warning(

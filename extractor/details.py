@@ -176,6 +176,7 @@ class DetailExtraction:
             "complete": not selection.more,
             "day_games": selection.day_games,
             "from_backlog": selection.from_backlog,
+            "from_panel": selection.from_panel,
             "fetched_in_range": selection.fetched_in_range,
             "game_ids": landed,
             "not_found": list(self._gone),

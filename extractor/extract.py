@@ -15,7 +15,14 @@ from typing import Any, TypeVar
 from extractor.client import Page, PageNotFound, RawgClient
 from extractor.commit import DEFAULT_LEASE_SECONDS, PageEntry, PartitionWriter
 from extractor.lake import Lake
-from extractor.windows import Window, pages_for, partition_window, split_day, unreachable_reason
+from extractor.windows import (
+    Window,
+    pages_for,
+    partition_window,
+    single_day_reason,
+    split_day,
+    unreachable_reason,
+)
 from gmp import __version__
 from gmp.endpoints import PAGE_SIZE, Endpoint, Mode
 from gmp.errors import IncompleteExtract, Refused
@@ -91,6 +98,7 @@ class Extraction:
         on_page: Callable[[int, int], None] | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         covers_from: dt.date | None = None,
+        size: int | None = None,
     ) -> None:
         self.endpoint, self.run_date = endpoint, run_date
         # A backfill's one snapshot, taken on its last day, stands for the days from this one
@@ -98,7 +106,11 @@ class Extraction:
         self._covers_from = covers_from
         self._client, self._secret = client, secret
         self._concurrency, self._page_cap = concurrency, page_cap
-        self._max_pages = max_pages if max_pages is not None else endpoint.max_pages
+        # A panel takes the first `size` rows of its listing (its size setting): whole pages.
+        self._size = size if endpoint.size_setting is not None else None
+        if max_pages is None:
+            max_pages = pages_for(self._size) if self._size is not None else endpoint.max_pages
+        self._max_pages = max_pages
         self._writer = PartitionWriter(
             lake, endpoint.name, run_date, threads=concurrency, lease_seconds=lease_seconds
         )
@@ -176,6 +188,11 @@ class Extraction:
                 )
             yield _Planned(whole, first.count, pages, number), first
             return
+        if whole.halves() is None:  # one release day (games_released): no window narrows it
+            raise Refused(
+                f"{self.endpoint.name} {self.run_date} refused before paging (spent 1 request "
+                f"on its count): {single_day_reason(self.run_date, first.count, self._page_cap)}"
+            )
         page_ones: dict[tuple[tuple[str, str], ...], Page] = {}  # each window's page 1, kept
 
         def probe(window: Window) -> int:
@@ -244,6 +261,7 @@ class Extraction:
                 "path": self.endpoint.path,
                 "page_size": PAGE_SIZE,
                 "max_pages": self._max_pages,
+                **({"size": self._size} if self._size is not None else {}),
                 "windows": [
                     {"params": w.window.query(), "count": w.count, "pages": w.pages}
                     for w in windows

@@ -20,12 +20,13 @@ small GETs: well under a minute and about a cent on S3; a 30-day check is ~180.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gmp.endpoints import REGISTRY, Endpoint, Mode
+from gmp.endpoints import PAGE_SIZE, REGISTRY, Endpoint, Mode
 
 ONE_DAY = dt.timedelta(days=1)
 COVERS_FROM = "covers_from"  # the manifest key a backfill's snapshot carries
@@ -67,8 +68,11 @@ def is_incomplete(endpoint: Endpoint, manifest: Mapping[str, Any]) -> bool:
     if manifest.get("complete", True) is not False or endpoint.mode is Mode.DETAIL:
         return False
     if endpoint.mode is Mode.SNAPSHOT:
-        taken = (manifest.get("request") or {}).get("max_pages")
-        cap = endpoint.max_pages
+        request = manifest.get("request") or {}
+        taken, cap = request.get("max_pages"), endpoint.max_pages
+        size = request.get("size")
+        if endpoint.size_setting is not None and isinstance(size, int) and size > 0:
+            cap = math.ceil(size / PAGE_SIZE)  # a panel: the whole pages of the size it asked
         return not (cap is not None and isinstance(taken, int) and taken >= cap)
     return True
 

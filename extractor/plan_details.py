@@ -17,7 +17,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from extractor.backlog import LOOKBACK_DAYS, SOURCE, Once, backlog, listed_games, range_answers
+from extractor.backlog import (
+    LOOKBACK_DAYS,
+    SOURCE,
+    Once,
+    answered_before,
+    backlog,
+    listed_games,
+    range_answers,
+)
 from extractor.lake import Lake
 from extractor.plan import PlanLine
 from gmp.endpoints import Endpoint
@@ -48,10 +56,13 @@ def plan_details(
     cap: int,
     games_count: Callable[[dt.date], int],
     lookback: int = LOOKBACK_DAYS,
+    panel: Callable[[dt.date], list[int] | int] | None = None,
 ) -> list[PlanLine]:
+    """`panel`: a day's panel games, first in the selection: their ids (committed panels) or,
+    before the panels are extracted, how many at most (their sizes)."""
     once = Once(days[0], days[-1]) if len(days) > 1 else None
     lines: list[PlanLine] = []
-    note = f"at most {cap} a day; the backlog first (look-back {lookback} days)"
+    note = f"at most {cap} a day; the panel's games, then the backlog (look-back {lookback} days)"
     if once is not None:
         note += "; each game once over the range"
     if lake is None:
@@ -60,23 +71,39 @@ def plan_details(
     answers = {} if lake is None else range_answers(lake, once)
     owed: list[Owed] = []
     blind = False  # a count was fetched: known ids may repeat games it stood for
+    recent: set[int] | None = None  # what the look-back before the range answered (lake)
     for index, day in enumerate(days):
         skip = set().union(*(ids for d, ids in answers.items() if d != day))
+        due_panel = panel(day) if panel is not None else []
+        if isinstance(due_panel, list) and due_panel:
+            if recent is None:
+                recent = set() if lake is None else answered_before(lake, days[0], lookback)
+            fetched = recent | {
+                i for d, ids in answers.items() if d < day and (day - d).days <= lookback
+                for i in ids
+            }  # fmt: skip
+            ids = [i for i in dict.fromkeys(due_panel) if i not in skip and i not in fetched]
+            panel_owed = Owed(day, len(ids), ids)
+        else:
+            panel_owed = Owed(day, due_panel if isinstance(due_panel, int) else 0)
         if index == 0:
-            owed = _first_backlog(day, lake, cap, skip)
+            owed = _first_backlog(day, lake, cap, skip | set(panel_owed.ids or []))
         owed = [o for o in owed if o.count and (day - o.listed_on).days <= lookback]
-        known = skip | {i for o in owed for i in o.ids or []}
+        known = skip | {i for o in [panel_owed, *owed] for i in o.ids or []}
         listed = _listed(lake, day)
         if listed is None:
             own = Owed(day, games_count(day))
         else:
             ids = [i for i in listed if i not in known]
             own = Owed(day, len(ids), ids)
-        queue = [*owed, own]
+        queue = [*([panel_owed] if panel_owed.count else []), *owed, own]
         due = sum(o.count for o in queue)
         requests = left = min(cap, due)
         # Without a lake the backlog is unknown: exact only when the day alone fills the cap.
-        exact = not blind and (lake is not None or own.count >= cap)
+        # Panels not extracted yet count their sizes: an upper bound (they overlap, and the
+        # games fetched in the look-back are left out).
+        estimated = _estimated(panel_owed)
+        exact = not blind and (lake is not None or own.count >= cap) and not estimated
         answers[day] = set()
         for group in queue:
             n = min(left, group.count)
@@ -91,10 +118,16 @@ def plan_details(
             left -= n
         lines.append(
             PlanLine(endpoint.name, day, due, requests, exact, note,
-                     upper_bound=not exact and lake is not None)
+                     upper_bound=not exact and (lake is not None or requests == cap))
         )  # fmt: skip
-        owed = [o for o in queue if o.count]
+        blind = blind or estimated
+        owed = [o for o in queue if o.count and o is not panel_owed]
     return lines
+
+
+def _estimated(group: Owed) -> bool:
+    """A panel's games counted by size, not known by id."""
+    return group.ids is None and group.count > 0
 
 
 def _first_backlog(day: dt.date, lake: Lake | None, cap: int, skip: set[int]) -> list[Owed]:

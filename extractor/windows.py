@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from gmp.endpoints import PAGE_SIZE, Endpoint, Mode
@@ -43,12 +43,28 @@ class Window:
 
 
 def partition_window(endpoint: Endpoint, run_date: dt.date) -> Window:
-    """The whole partition as one query: games updated on run_date, or a full snapshot."""
+    """The whole partition as one query: games updated (or released) on run_date, or a full
+    snapshot, narrowed to the endpoint's release-date range around run_date if it has one."""
     params = dict(endpoint.params)
+    released = None
+    if endpoint.released is not None:
+        first, last = endpoint.released
+        released = (run_date + dt.timedelta(days=first), run_date + dt.timedelta(days=last))
     if endpoint.mode is Mode.INCREMENTAL:
-        day = run_date.isoformat()
-        params["updated"] = f"{day},{day}"
-    return Window(params)
+        if endpoint.day_filter == "dates":
+            released = (run_date, run_date)
+        else:
+            day = run_date.isoformat()
+            params[endpoint.day_filter] = f"{day},{day}"
+    return Window(params, released)
+
+
+def size_pages(endpoint: Endpoint, sizes: Mapping[str, int]) -> int | None:
+    """The pages an endpoint takes at most by default: its size setting's rows as whole pages
+    (ceil(N / PAGE_SIZE)), else the registry's `max_pages`; None = all."""
+    if endpoint.size_setting is not None and endpoint.size_setting in sizes:
+        return pages_for(sizes[endpoint.size_setting])
+    return endpoint.max_pages
 
 
 def pages_for(count: int) -> int:
@@ -95,6 +111,18 @@ def split_day(whole: Window, count: int, cap_rows: int, probe: Callable[[Window]
         elif rows:
             windows.append((window, rows))
     return Split(windows, count, probes, overfull)
+
+
+def single_day_reason(run_date: dt.date, count: int, page_cap: int) -> str:
+    """Why one release day over the page cap cannot be served whole (and what to do)."""
+    cap_rows = page_cap * PAGE_SIZE
+    return (
+        f"{count} games were released on {run_date}, {count - cap_rows} more than RAWG serves "
+        f"in one query ({page_cap} pages of {PAGE_SIZE}); a single release day cannot be split "
+        "into release-date windows, so they cannot all be fetched. Retrying cannot fix it; "
+        "leave the day out (`gmp plan` marks it unreachable) or, if your RAWG plan serves more "
+        "pages per query, raise GMP_PAGE_CAP"
+    )
 
 
 def unreachable_reason(split: Split, page_cap: int) -> str | None:

@@ -30,6 +30,15 @@ class Endpoint:
     # so the cap keeps the most used ones).
     max_pages: int | None = None
     default: bool = True  # part of a daily run unless asked for explicitly
+    # Incremental endpoints: the filter that makes a partition's day, `updated=D,D` (the games
+    # RAWG changed on D) or `dates=D,D` (the games released on D: one release day, which the
+    # page-cap split cannot bisect any further).
+    day_filter: str = "updated"
+    # A release-date range relative to run_date, in days (first, last), as `dates=A,B`.
+    released: tuple[int, int] | None = None
+    # The setting (GMP_*) that caps the rows taken: the first N of the listing, as
+    # ceil(N / PAGE_SIZE) whole pages (gmp/settings.py; `--max-pages` overrides it).
+    size_setting: str | None = None
 
 
 PAGE_SIZE = 40  # RAWG's maximum; larger values are silently capped
@@ -43,6 +52,33 @@ REGISTRY: dict[str, Endpoint] = {
         Endpoint("platforms", "/platforms", Mode.SNAPSHOT),
         Endpoint("stores", "/stores", Mode.SNAPSHOT),
         Endpoint("tags", "/tags", Mode.SNAPSHOT, max_pages=10),
+        # The market panel: what RAWG counts today about the games that matter, most added
+        # first. Like the taxonomies, a snapshot: a backfill takes each once, on its last day.
+        Endpoint(
+            "games_popular",
+            "/games",
+            Mode.SNAPSHOT,
+            params={"ordering": "-added"},
+            size_setting="GMP_POPULAR_GAMES",
+        ),
+        Endpoint(
+            "games_rising",
+            "/games",
+            Mode.SNAPSHOT,
+            params={"ordering": "-added"},
+            released=(-364, 0),
+            size_setting="GMP_RISING_GAMES",
+        ),
+        Endpoint(
+            "games_upcoming",
+            "/games",
+            Mode.SNAPSHOT,
+            params={"ordering": "-added"},
+            released=(1, 365),
+            size_setting="GMP_UPCOMING_GAMES",
+        ),
+        # The release calendar: every game released on run_date (per day, like `games`).
+        Endpoint("games_released", "/games", Mode.INCREMENTAL, day_filter="dates"),
         Endpoint("publishers", "/publishers", Mode.SNAPSHOT, max_pages=10, default=False),
         Endpoint("developers", "/developers", Mode.SNAPSHOT, max_pages=10, default=False),
         Endpoint("creators", "/creators", Mode.SNAPSHOT, max_pages=10, default=False),
@@ -50,6 +86,8 @@ REGISTRY: dict[str, Endpoint] = {
 }
 
 DEFAULT_ENDPOINTS: tuple[str, ...] = tuple(n for n, e in REGISTRY.items() if e.default)
+# The panels, in the order game_details takes their games (extractor/backlog.py).
+PANEL_ENDPOINTS: tuple[str, ...] = ("games_popular", "games_rising", "games_upcoming")
 
 
 def get_endpoint(name: str) -> Endpoint:

@@ -70,7 +70,18 @@ class RawgSettings(BaseSettings):
     # Detail requests (`GET /games/{id}`) one day's game_details may spend; the default is the
     # free plan's monthly quota less a month of the other daily endpoints (docs/extractor.md).
     details_max_per_day: int = Field(
-        default=300, ge=0, le=50_000, alias="GMP_DETAILS_MAX_PER_DAY", examples=["300"]
+        default=250, ge=0, le=50_000, alias="GMP_DETAILS_MAX_PER_DAY", examples=["250"]
+    )
+    # The market panel's sizes: the first N games of each listing, taken as ceil(N / 40) whole
+    # pages (gmp/endpoints.py `size_setting`). At most RAWG's page cap's worth of rows.
+    popular_games: int = Field(
+        default=500, ge=1, le=10_000, alias="GMP_POPULAR_GAMES", examples=["500"]
+    )
+    rising_games: int = Field(
+        default=500, ge=1, le=10_000, alias="GMP_RISING_GAMES", examples=["500"]
+    )
+    upcoming_games: int = Field(
+        default=200, ge=1, le=10_000, alias="GMP_UPCOMING_GAMES", examples=["200"]
     )
 
     @model_validator(mode="after")
@@ -82,6 +93,14 @@ class RawgSettings(BaseSettings):
                 "GMP_RETRY_WAIT_MAX=60"
             )
         return self
+
+    def sizes(self) -> dict[str, int]:
+        """Each size setting's value, by its name (an endpoint's `size_setting`)."""
+        return {
+            "GMP_POPULAR_GAMES": self.popular_games,
+            "GMP_RISING_GAMES": self.rising_games,
+            "GMP_UPCOMING_GAMES": self.upcoming_games,
+        }
 
 
 class LakeSettings(BaseSettings):

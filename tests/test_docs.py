@@ -61,3 +61,27 @@ def test_every_relative_link_points_at_a_file_and_heading_that_exist(doc: Path) 
         elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
             broken.append(f"{target}: no heading #{anchor} in {linked.relative_to(ROOT)}")
     assert broken == [], f"{doc.relative_to(ROOT)}: {broken}"
+
+
+# Paths a reader of the repository cannot open: notes beside a working copy, never in it.
+OUTSIDE = re.compile(r"(?<![\w./-])(?:\.\./)*shared/[A-Z_]+\.md|/work/|\.library/")
+SOURCES = ("*.py", "*.md", "*.yml", "*.yaml", "*.json", "*.sql", "*.toml", "*.sh", "*.tpl")
+TREES = ("bench", "dbt", "devstack", "docs", "extractor", "gmp", "helm", "images", "kind",
+         "scripts", "tests", "warehouse", "workflows")  # fmt: skip
+
+
+def test_nothing_cites_a_file_outside_the_repository() -> None:
+    files = [ROOT / "Makefile", *(p for pattern in SOURCES for p in ROOT.glob(pattern))]
+    for tree in TREES:
+        files += [p for pattern in SOURCES for p in (ROOT / tree).rglob(pattern)]
+    skip = ("dbt/target", "dbt/dbt_packages", "dbt/logs")
+    cited = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in files
+        if path != Path(__file__) and not str(path.relative_to(ROOT)).startswith(skip)
+        for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+        if OUTSIDE.search(line)
+    ]
+    assert cited == [], "cite a public URL or the repository's own docs instead:\n" + "\n".join(
+        cited
+    )

@@ -25,8 +25,10 @@ def drift(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Compare RUN_DATE's item shape with the previous committed partition of each endpoint:
-    paths added, paths removed (marking those the dbt models read), types changed.
+    """Compare RUN_DATE's item shape with each endpoint's previous committed partition.
+
+    It lists the paths added, the paths removed (marking those the dbt models read) and the
+    types changed.
 
     A report: exit 0 whether or not anything drifted; 2 on bad input or settings; 1 when the
     lake cannot be read. The last line is the one-line summary the daily run's outcome carries.

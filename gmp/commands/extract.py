@@ -111,7 +111,7 @@ def extract(  # noqa: PLR0917 - typer: the signature is the command line
                     target, day, client=client, lake=lake, secret=secret,
                     concurrency=rawg.concurrency, page_cap=rawg.page_cap, max_pages=max_pages,
                     on_page=on_page, lease_seconds=lake_config.lease_seconds,
-                    covers_from=covers,
+                    covers_from=covers, size=rawg.sizes().get(target.size_setting or ""),
                 ).run()  # fmt: skip
         summary = {
             "endpoint": result.endpoint,
@@ -170,7 +170,7 @@ def plan(  # noqa: PLR0917 - typer: the signature is the command line
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     refresh: Refresh = False,
 ) -> None:
-    """How many RAWG requests a run or backfill will cost, before spending them.
+    """Show how many RAWG requests a run or backfill will cost, before spending them.
 
     A range (--start/--end) is planned as `gmp backfill` runs it: the partitions already
     committed in the lake (LAKE_BUCKET) cost nothing and RAWG is not asked about them, unless
@@ -197,7 +197,7 @@ def plan(  # noqa: PLR0917 - typer: the signature is the command line
             with _recording(lake, "plan", client.tally):
                 lines = plan_run(
                     targets, days, client, page_cap=rawg.page_cap, lake=details_lake,
-                    details_cap=rawg.details_max_per_day, todo=work,
+                    details_cap=rawg.details_max_per_day, todo=work, sizes=rawg.sizes(),
                 )  # fmt: skip
             probes = client.requests_made
         skipped = _skipped_line(work, lake, refresh)
@@ -328,7 +328,7 @@ def status(
         str | None, typer.Option(help="Comma-separated endpoints (default: the daily set).")
     ] = None,
 ) -> None:
-    """Which partitions of RUN_DATE are committed in the lake, with their pages and records.
+    """Show which partitions of RUN_DATE are committed in the lake, with their pages and records.
 
     A snapshot endpoint (genres, platforms, stores, tags) without a partition of RUN_DATE counts
     as committed when a backfill's snapshot of a later day covers it ("covered by DATE").

@@ -28,8 +28,10 @@ def gaps(
         bool, typer.Option("--check", help="Exit 1 when there is any gap (for monitoring).")
     ] = False,
 ) -> None:
-    """List, per endpoint, the days from START to END without a committed partition, and the
-    committed ones that are incomplete, merged into ranges; print the backfills that fill them.
+    """List the days from START to END that lack a committed partition, and the backfills to run.
+
+    Per endpoint: the days without a committed partition and the committed ones that are
+    incomplete, merged into ranges; then the backfills that fill them.
 
     A snapshot (genres, platforms, ...) taken by a backfill on its last day covers the whole
     backfill (its manifest's covers_from). Exit codes: 0 (with --check: no gap), 1 with --check

@@ -22,7 +22,7 @@ def quota(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """The month's RAWG requests, as the quota ledger recorded them, against GMP_MONTHLY_QUOTA.
+    """Show this month's RAWG requests, from the quota ledger, against GMP_MONTHLY_QUOTA.
 
     Exit codes: 0; 2 bad --month or setting (GMP_MONTHLY_QUOTA, LAKE_BUCKET missing or refused).
     """

@@ -56,9 +56,10 @@ def dates(  # noqa: PLR0917 - typer: the signature is the command line
         ),
     ] = False,
 ) -> None:
-    """Print the backfill's fan-out as a JSON list: each day from START to END (inclusive) that
-    still lacks a committed per-day partition, with the endpoints it lacks:
-    `[{"run_date": "2024-05-01", "endpoints": "games,game_details"}, ...]`.
+    """Print the backfill's fan-out: the days from START to END still to extract, as JSON.
+
+    Each day from START to END (inclusive) that still lacks a committed per-day partition, with
+    the endpoints it lacks: `[{"run_date": "2024-05-01", "endpoints": "games,game_details"}, ...]`.
 
     Partitions already committed are skipped and RAWG is asked nothing about them (--refresh:
     every day, every endpoint). Both ends must be real past dates and one workflow covers at most
@@ -104,9 +105,11 @@ def gate(
         ),
     ] = False,
 ) -> None:
-    """A backfill day's gate: print `open` (the day may start) or `closed` (a day of WORKFLOW
-    already failed: this one starts nothing), from the stop marker in the lake
-    (`{LAKE_PREFIX}/_runs/WORKFLOW/stop.json`, extractor/stop.py)."""
+    """Print a backfill day's gate: `open` (the day may start) or `closed` (it starts nothing).
+
+    `closed` when a day of WORKFLOW already failed, from the stop marker in the lake
+    (`{LAKE_PREFIX}/_runs/WORKFLOW/stop.json`, extractor/stop.py).
+    """
     with cli_errors():
         from extractor.lake import Lake
         from extractor.stop import CLOSED, OPEN, stop, stopped

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import pytest
 
-from gmp.endpoints import REGISTRY
+from gmp.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode
 from tests.conftest import RUN_DATE, Gmp
 
 
 def test_plan_equals_the_requests_an_extract_makes(gmp: Gmp, standin) -> None:
-    endpoints = ",".join(REGISTRY)  # games before game_details, which reads its partition
-    result = gmp("plan", "--run-date", RUN_DATE, "--endpoints", endpoints, "--json")
+    # game_details last: it reads the day's committed games and panels.
+    endpoints = [n for n in REGISTRY if n != "game_details"] + ["game_details"]
+    result = gmp("plan", "--run-date", RUN_DATE, "--endpoints", ",".join(endpoints), "--json")
     assert result.code == 0, result.stderr
     plan = result.json()
-    assert plan["exact"] is True
     # One probe per list endpoint; game_details reuses the games line's count.
     assert plan["probe_requests"] == len(REGISTRY) - 1 == len(standin.requests)
     assert all(r.params["page_size"] == "1" for r in standin.requests)
-    for line in plan["lines"]:
+    # Every line exact but game_details': the day's panels are not extracted yet, so their games
+    # count as their sizes, an upper bound (they overlap, and may have been fetched already).
+    details = plan["lines"][-1]
+    assert details["endpoint"] == "game_details" and details["upper_bound"] is True
+    assert all(line["exact"] for line in plan["lines"][:-1])
+    for planned in plan["lines"]:
+        line = planned
+        if line["endpoint"] == "game_details":  # now that the panels are in: exact
+            again = gmp("plan", "--run-date", RUN_DATE, "--endpoints", "game_details", "--json")
+            (line,) = again.json()["lines"]
+            assert line["exact"] is True and line["requests"] <= details["requests"]
         standin.reset_requests()
         assert gmp("extract", line["endpoint"], "--run-date", RUN_DATE).code == 0
         assert len(standin.requests) == line["requests"], line["endpoint"]
@@ -28,11 +38,16 @@ def test_plan_for_a_range_probes_games_per_day_and_snapshots_once(gmp: Gmp, stan
     result = gmp("plan", "--start", "2024-05-01", "--end", "2024-05-05", "--json")
     assert result.code == 0, result.stderr
     plan = result.json()
-    assert plan["probe_requests"] == 5 + 4  # games per day + genres/platforms/stores/tags once
+    # games and games_released per day, the snapshots (taxonomies, panels) once.
+    per_day = [n for n in DEFAULT_ENDPOINTS if REGISTRY[n].mode is Mode.INCREMENTAL]
+    snapshots = [n for n in DEFAULT_ENDPOINTS if REGISTRY[n].mode is Mode.SNAPSHOT]
+    assert plan["probe_requests"] == 5 * len(per_day) + len(snapshots) == 5 * 2 + 7
     games = [line for line in plan["lines"] if line["endpoint"] == "games"]
     assert len(games) == 5 and all(line["requests"] == 3 for line in games)
     details = [line for line in plan["lines"] if line["endpoint"] == "game_details"]
-    assert [line["requests"] for line in details] == [95] * 5  # every game, under the cap
+    assert [line["requests"] for line in details[:4]] == [95] * 4  # every game, under the cap
+    # The last day also takes the panels (once for the range), their games first: at most.
+    assert details[4]["upper_bound"] is True and 95 < details[4]["requests"] <= 250
     # A backfill takes each snapshot once, on the last day: one line each, and the saving.
     snapshots = [line for line in plan["lines"] if line["endpoint"] in ("genres", "tags")]
     assert [(s["endpoint"], s["run_date"]) for s in snapshots] == [

@@ -17,7 +17,7 @@ from devstack.standin import Fault, RecordedRequest, StandinServer
 DAY = date(2024, 3, 14)
 KEY = "test-key-0123"
 COMPANY_FIELDS = ["id", "name", "slug", "games_count", "image_background"]
-# List fields RAWG's detail does not carry, or carries in another shape (shared/RAWG_API.md §1.5).
+# List fields RAWG's detail (GameSingle, api.rawg.io/docs) does not carry, or carries reshaped.
 RESHAPED = {"short_screenshots", "platforms", "stores"}
 
 

@@ -96,12 +96,19 @@ CASES = [
     extract("GMP_RETRY_ATTEMPTS='1000' must be at most 20", GMP_RETRY_ATTEMPTS="1000"),
     extract("GMP_PAGE_CAP='0' must be at least 1", GMP_PAGE_CAP="0"),
     extract(
-        "GMP_DETAILS_MAX_PER_DAY='-1' must be at least 0; e.g. GMP_DETAILS_MAX_PER_DAY=300",
+        "GMP_DETAILS_MAX_PER_DAY='-1' must be at least 0; e.g. GMP_DETAILS_MAX_PER_DAY=250",
         endpoint="game_details",
         GMP_DETAILS_MAX_PER_DAY="-1",
     ),
     extract("GMP_DETAILS_MAX_PER_DAY='1e3' is not a whole number", GMP_DETAILS_MAX_PER_DAY="1e3"),
     plan("GMP_DETAILS_MAX_PER_DAY='99999' must be at most 50000", GMP_DETAILS_MAX_PER_DAY="99999"),
+    extract(
+        "GMP_POPULAR_GAMES='0' must be at least 1; e.g. GMP_POPULAR_GAMES=500",
+        endpoint="games_popular",
+        GMP_POPULAR_GAMES="0",
+    ),
+    extract("GMP_RISING_GAMES='many' is not a whole number", GMP_RISING_GAMES="many"),
+    plan("GMP_UPCOMING_GAMES='20000' must be at most 10000", GMP_UPCOMING_GAMES="20000"),
     extract("GMP_LEASE_SECONDS='0.5' must be at least 1", GMP_LEASE_SECONDS="0.5"),
     extract("GMP_LEASE_SECONDS='nan' is not a finite number", GMP_LEASE_SECONDS="nan"),
     extract(

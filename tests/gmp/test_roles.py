@@ -118,7 +118,10 @@ def test_extract_plan_status_validate_dates_outcome_drift_need_only_the_extract_
     assert plan.code == 0 and plan.json()["total_requests"] > 0, plan.stderr
     validate = gmp("validate", "--run-date", RUN_DATE, "--endpoints", "games,tags", **blocked.env)
     assert (validate.code, validate.stdout) == (0, '["games", "tags"]\n'), validate.stderr
-    dates = gmp("dates", "--start", "2024-05-01", "--end", "2024-05-02", **blocked.env)
+    dates = gmp(
+        "dates", "--start", "2024-05-01", "--end", "2024-05-02", "--endpoints",
+        "games,game_details", **blocked.env,
+    )  # fmt: skip
     assert dates.code == 0, dates.stderr
     # The extract above committed 2024-05-01's games: that day lacks only its details.
     assert json.loads(dates.stdout) == [

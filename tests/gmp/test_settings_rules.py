@@ -88,7 +88,10 @@ def test_urls(monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str)
      ("GMP_RETRY_ATTEMPTS", "2.5", "whole number"),
      ("GMP_PAGE_CAP", "1e9", "whole number"),
      ("GMP_DETAILS_MAX_PER_DAY", "-5", "must be at least 0"),
-     ("GMP_DETAILS_MAX_PER_DAY", "lots", "is not a whole number; e.g. GMP_DETAILS_MAX_PER_DAY=300"),
+     ("GMP_DETAILS_MAX_PER_DAY", "lots", "is not a whole number; e.g. GMP_DETAILS_MAX_PER_DAY=250"),
+     ("GMP_POPULAR_GAMES", "0", "must be at least 1; e.g. GMP_POPULAR_GAMES=500"),
+     ("GMP_RISING_GAMES", "1.5", "is not a whole number; e.g. GMP_RISING_GAMES=500"),
+     ("GMP_UPCOMING_GAMES", "10001", "must be at most 10000"),
      ("GMP_RETRY_WAIT_INITIAL", "120", "is above GMP_RETRY_WAIT_MAX")],
 )  # fmt: skip
 def test_numbers(monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from gmp.commands.local import _ranges
+from gmp.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode
 from tests.conftest import GMP
 from workflows import names
 
@@ -46,7 +47,9 @@ def test_dates_lists_each_day_with_its_per_day_endpoints_and_none_for_snapshots_
         return [{"run_date": f"2024-05-0{i}", "endpoints": endpoints} for i in (1, 2)]
 
     both = gmp("dates", "--start", "2024-05-01", "--end", "2024-05-02")
-    assert json.loads(both.stdout) == items("games,game_details"), both.stderr
+    per_day = [n for n in DEFAULT_ENDPOINTS if REGISTRY[n].mode is not Mode.SNAPSHOT]
+    assert "games_released" in per_day and "games_popular" not in per_day
+    assert json.loads(both.stdout) == items(",".join(per_day)), both.stderr
     mixed = ("dates", "--start", "2024-05-01", "--end", "2024-05-02", "--endpoints", "games,tags")
     assert json.loads(gmp(*mixed).stdout) == items("games")
     assert json.loads(gmp(*mixed, "--snapshots").stdout) == ["tags"]
@@ -57,7 +60,12 @@ def test_dates_lists_each_day_with_its_per_day_endpoints_and_none_for_snapshots_
     bad = gmp("dates", "--start", "2024-05-01", "--end", "2024-05-02", "--endpoints", "gamez")
     assert bad.returncode == 2 and "unknown endpoint" in bad.stderr
     defaults = gmp("dates", "--start", "2024-05-01", "--end", "2024-05-01", "--snapshots")
-    assert json.loads(defaults.stdout) == ["genres", "platforms", "stores", "tags"]
+    assert json.loads(defaults.stdout) == [
+        n for n in DEFAULT_ENDPOINTS if REGISTRY[n].mode is Mode.SNAPSHOT
+    ]
+    assert {"tags", "games_popular", "games_rising", "games_upcoming"} <= set(
+        json.loads(defaults.stdout)
+    )
 
 
 def test_validate_refuses_an_unknown_endpoint_with_exit_2() -> None:

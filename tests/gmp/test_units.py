@@ -97,9 +97,13 @@ def test_registry_names_and_modes() -> None:
     assert REGISTRY["games"].mode is Mode.INCREMENTAL
     assert REGISTRY["game_details"].mode is Mode.DETAIL == "detail"
     assert REGISTRY["game_details"].path == "/games/{id}"
-    lists = {n: e for n, e in REGISTRY.items() if n not in ("games", "game_details")}
+    assert REGISTRY["games_released"].mode is Mode.INCREMENTAL
+    per_day = ("games", "game_details", "games_released")
+    lists = {n: e for n, e in REGISTRY.items() if n not in per_day}
     assert all(e.mode is Mode.SNAPSHOT for e in lists.values())
-    assert DEFAULT_ENDPOINTS == ("games", "game_details", "genres", "platforms", "stores", "tags")
+    daily = ("games", "game_details", "genres", "platforms", "stores", "tags")
+    panel = ("games_popular", "games_rising", "games_upcoming", "games_released")
+    assert daily + panel == DEFAULT_ENDPOINTS
     assert [e.name for e in parse_endpoint_list("games, creators")] == ["games", "creators"]
     with pytest.raises(UsageError, match="unknown endpoint"):
         parse_endpoint_list("games,nope")

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,9 @@ import duckdb
 
 from devstack.catalogue import Catalogue
 from devstack.s3server import S3Credentials
+from extractor.layout import manifest_key
 from extractor.layout import page_key as layout_page_key
+from gmp.endpoints import PAGE_SIZE
 from tests.conftest import CANARY_KEY, Gmp, Result
 
 DAILY = ("games", "genres", "platforms", "stores", "tags")
@@ -25,8 +27,10 @@ MARTS = (
     "dim_games", "dim_genres", "dim_platforms", "dim_stores", "dim_tags", "dim_publishers",
     "dim_developers", "dim_creators", "bridge_game_genres", "bridge_game_platforms",
     "bridge_game_stores", "bridge_game_tags", "bridge_game_developers", "bridge_game_publishers",
-    "fct_game_daily_snapshot", "fct_game_ratings",
+    "fct_game_daily_snapshot", "fct_game_ratings", "fct_game_popularity_daily",
 )  # fmt: skip
+PANELS = ("games_popular", "games_rising", "games_upcoming")  # rank columns: popular_rank, ...
+RELEASED = "games_released"
 COMPANIES = ("developers", "publishers")
 STATUSES = ("owned", "playing", "beaten", "toplay", "dropped", "yet")
 TITLES = ("exceptional", "recommended", "meh", "skip")
@@ -67,12 +71,53 @@ def extract_details(gmp: Gmp, days: Iterable[str], **env: str) -> None:
         assert result.code == 0, f"extract {DETAILS} {day}: {result.stderr[-2000:]}"
 
 
-def transform(gmp: Gmp, *args: str, timeout: float = 600) -> Result:
-    return gmp("transform", *args, timeout=timeout)
+def land(gmp: Gmp, endpoint: str, day: str, items: Sequence[dict[str, Any]]) -> None:
+    """Commit a partition of list items as `gmp extract` lands one: RAWG's pages of PAGE_SIZE
+    items in listing order (one empty page for none), then the manifest, written last."""
+    pages = [items[i : i + PAGE_SIZE] for i in range(0, len(items), PAGE_SIZE)] or [[]]
+    put = gmp.client.put_object  # type: ignore[attr-defined]
+    entries = []
+    for number, results in enumerate(pages, 1):
+        key = page_key(gmp, endpoint, day, number)
+        body = {"count": len(items), "next": None, "previous": None, "results": list(results)}
+        put(Bucket=gmp.s3.bucket, Key=key, Body=json.dumps(body).encode())
+        entries.append({"key": key, "records": len(results)})
+    manifest = {"endpoint": endpoint, "run_date": day, "page_count": len(entries),
+                "record_count": len(items), "finished_at": f"{day}T23:59:59+00:00",
+                "pages": entries}  # fmt: skip
+    put(Bucket=gmp.s3.bucket, Key=manifest_key(gmp.prefix, endpoint, day),
+        Body=json.dumps(manifest).encode())  # fmt: skip
 
 
-def transformed(gmp: Gmp, *args: str) -> Result:
-    result = transform(gmp, *args)
+def popularity_rows(
+    day: dt.date, panels: Mapping[str, Sequence[dict[str, Any]]]
+) -> list[tuple[Any, ...]]:
+    """fct_game_popularity_daily as a day's panels (endpoint -> items in listing order) give it:
+    one row per game any panel listed, its rank (from 1) in each panel or None."""
+    ranks: dict[int, dict[str, int]] = {}
+    items: dict[int, dict[str, Any]] = {}
+    for panel in PANELS:
+        for position, item in enumerate(panels.get(panel, ())):
+            ranks.setdefault(item["id"], {})[panel] = position + 1
+            items[item["id"]] = item
+
+    def row(game_id: int) -> tuple[Any, ...]:
+        item, statuses = items[game_id], items[game_id]["added_by_status"] or {}
+        return (
+            game_id, day, item["added"], *(statuses.get(s, 0) for s in STATUSES),
+            item["ratings_count"], item["rating"], item["metacritic"],
+            *(ranks[game_id].get(p) for p in PANELS),
+        )  # fmt: skip
+
+    return sorted(row(game_id) for game_id in ranks)
+
+
+def transform(gmp: Gmp, *args: str, timeout: float = 600, **env: str) -> Result:
+    return gmp("transform", *args, timeout=timeout, **env)
+
+
+def transformed(gmp: Gmp, *args: str, **env: str) -> Result:
+    result = transform(gmp, *args, **env)
     assert result.code == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return result
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import subprocess
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from devstack.catalogue import Catalogue, CatalogueConfig
 from devstack.s3server import S3Credentials
 from tests.conftest import GMP
-from tests.warehouse.dev_helpers import lake_gmp, page_key, transform
+from tests.warehouse.dev_helpers import lake_gmp, land, page_key, transform
 
 
 def gmp_transform(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -59,14 +58,7 @@ def test_a_failing_data_test_fails_the_transform(
     items[0]["name"] = None  # breaks not_null on stg_rawg__games.name
     gmp = lake_gmp(s3, s3_client, "t/dev-failing-test/raw/rawg", "http://127.0.0.1:9",
                    DUCKDB_PATH=str(tmp_path / "warehouse.duckdb"))  # fmt: skip
-    key = page_key(gmp, "games", day.isoformat())
-    body = {"count": 3, "next": None, "previous": None, "results": items}
-    manifest = {"endpoint": "games", "run_date": day.isoformat(), "page_count": 1,
-                "pages": [{"key": key, "records": 3}]}  # fmt: skip
-    put = s3_client.put_object  # type: ignore[attr-defined]
-    put(Bucket=s3.bucket, Key=key, Body=json.dumps(body).encode())
-    put(Bucket=s3.bucket, Key=key.replace("page-00001.json", "_manifest.json"),
-        Body=json.dumps(manifest).encode())  # fmt: skip
+    land(gmp, "games", day.isoformat(), items)
 
     result = transform(gmp, "--run-date", day.isoformat())
     assert result.code == 1, result.stdout[-4000:]

@@ -21,6 +21,7 @@ import pytest
 
 from extractor import layout
 from extractor.lake import Lake
+from gmp.endpoints import PAGE_SIZE
 from gmp.settings import LakeSettings
 from tests.conftest import Gmp
 from warehouse.dbt import DEFAULT_PROJECT_DIR, httpfs_extension
@@ -70,7 +71,8 @@ def literal(text: str) -> str:
 
 def dbt_case_sql(endpoint: str, day: str, number: int, python_page_url: str) -> str:
     """One row of what dbt's layout macros say about (endpoint, day, page), plus the run_date
-    that dbt's pattern (partition_run_date, run by DuckDB) reads from the key Python wrote."""
+    and page number that dbt's patterns (partition_run_date, lake_page_number, run by DuckDB)
+    read from the key Python wrote, and the page size dbt ranks panel items by."""
     e, d = f"'{endpoint}'", f"'{day}'"
     return f"""
         select
@@ -81,7 +83,9 @@ def dbt_case_sql(endpoint: str, day: str, number: int, python_page_url: str) -> 
             '{{{{ raw_load_stage_url() }}}}' as stage_url,
             '{{{{ raw_load_partition_path({e}, {d}) }}}}' as stage_path,
             '{{{{ raw_load_stage() }}}}' as stage,
-            {{{{ partition_run_date("{literal(python_page_url)}") }}}} as run_date
+            {{{{ partition_run_date("{literal(python_page_url)}") }}}} as run_date,
+            {{{{ lake_page_number("{literal(python_page_url)}") }}}} as page_number,
+            {{{{ var('rawg_page_size') }}}} as page_size
     """
 
 
@@ -103,7 +107,7 @@ def test_dbt_and_python_spell_the_same_lake_keys(prefix: str, tmp_path: Path) ->
     rendered = dbt_rows(sql, tmp_path, LAKE_BUCKET=BUCKET, LAKE_PREFIX=prefix)
     assert len(rendered) == len(CASES)
 
-    for (endpoint, day, _), keys, dbt in zip(CASES, python, rendered, strict=True):
+    for (endpoint, day, number), keys, dbt in zip(CASES, python, rendered, strict=True):
         # The keys themselves: partition folder, manifest, page.
         assert {k: dbt[k] for k in keys} == keys
         # DuckDB lists manifests with this glob (lake_freshness, committed_page_files): it
@@ -114,8 +118,11 @@ def test_dbt_and_python_spell_the_same_lake_keys(prefix: str, tmp_path: Path) ->
         # Snowflake's stage over the lake prefix plus the loader's path is the same partition.
         below_stage = dbt["stage_path"].removeprefix("@" + dbt["stage"] + "/")
         assert dbt["stage_url"] + below_stage == f"s3://{BUCKET}/{keys['partition_key']}"
-        # dbt reads the run_date back from the key Python writes.
+        # dbt reads the run_date and the page number back from the key Python writes, and
+        # ranks a panel's items by the page size the extractor asks for.
         assert dbt["run_date"] == day.isoformat()
+        assert dbt["page_number"] == number
+        assert dbt["page_size"] == PAGE_SIZE
 
     if prefix == "raw/rawg":  # the contract, written out once: neither side may drift alone
         assert python[0] == {

@@ -22,8 +22,9 @@ import os
 import sys
 import time
 
-# The snapshot endpoints (gmp/endpoints.py Mode.SNAPSHOT); this fake imports nothing of gmp.
-SNAPSHOTS = {"genres", "platforms", "stores", "tags", "publishers", "developers", "creators"}
+# The snapshot endpoints (gmp/endpoints.py Mode.SNAPSHOT), generated beside this file: under
+# `python -S` this fake cannot import gmp.
+from fake_registry import SNAPSHOTS
 
 
 def _count_call(path):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -15,6 +18,20 @@ from gmp.redact import redact_text
 from workflows.runner.model import RunResult, Step
 
 TAIL_LINES = 15
+NOT_RUN = ("Skipped", "Omitted")
+# Why a task of the product's workflows (workflows/daily.py, workflows/backfill.py) was skipped
+# by its `when` or omitted by its `depends`, said for a reader. Any other step that did not run
+# shows the runner's own message (Argo's node message: "when 'false == true' evaluated false").
+REASONS = {
+    ("extract", "Skipped"): "a detail endpoint: extract-details takes it",
+    ("extract-details", "Skipped"): "not a detail endpoint: extract takes it",
+    ("transform", "Skipped"): "a backfill's day: the backfill transforms once, at its end",
+    ("report", "Skipped"): "a backfill's day: no report per day",
+    ("stop", "Omitted"): "the day did not fail, so no stop marker",
+    ("day", "Skipped"): "the gate was closed: a day of this backfill had failed",
+}
+_RULED_OUT = ("when '", "omitted: depends condition not met")
+_FANNED = re.compile(r"\(\d+:")
 
 
 def tail(step: Step, secrets: list[str], lines: int = TAIL_LINES) -> str:
@@ -34,6 +51,54 @@ def _done_line(step: Step) -> str:
     if step.status != "Succeeded":
         extra.append(step.message)
     return f"{mark} {step.name}  [dim]{', '.join(extra)}[/]"
+
+
+def fan_out_pattern(name: str) -> str:
+    """A node's path with each fan-out item `(i:item)` written `(…)`: the task it expands."""
+    out, i = [], 0
+    while i < len(name):
+        if not _FANNED.match(name, i):
+            out.append(name[i])
+            i += 1
+            continue
+        depth = 0
+        for j in range(i, len(name)):  # the item's closing parenthesis (items may nest them)
+            depth += {"(": 1, ")": -1}.get(name[j], 0)
+            if depth == 0:
+                break
+        out.append("(…)")
+        i = j + 1
+    return "".join(out)
+
+
+@dataclass
+class NotRun:
+    """Steps that never started for one reason, at one place of the DAG: one summary line."""
+
+    status: str  # Skipped | Omitted
+    where: str  # the node path, its fan-out items as (…) when there are several
+    reason: str
+    names: list[str]
+
+    def line(self) -> str:
+        where = self.names[0] if len(self.names) == 1 else self.where
+        return f"{len(self.names)} {self.status.lower()}: {self.reason} — {where}"
+
+
+def not_run(steps: list[Step]) -> list[NotRun]:
+    """The steps that never started, grouped by where they are and why, in order of appearance."""
+    groups: dict[tuple[str, str, str], NotRun] = {}
+    for step in steps:
+        if step.status not in NOT_RUN:
+            continue
+        where = fan_out_pattern(step.name)
+        task = re.sub(r"\(…\)$", "", where).rsplit(".", 1)[-1]
+        reason = step.message or step.status
+        if step.message.startswith(_RULED_OUT):
+            reason = REASONS.get((task, step.status), reason)
+        key = (step.status, where, reason)
+        groups.setdefault(key, NotRun(step.status, where, reason, [])).names.append(step.name)
+    return list(groups.values())
 
 
 class ConsoleReporter:
@@ -101,6 +166,10 @@ def summary(result: RunResult) -> dict[str, Any]:
         "failed": [s.name for s in result.failures()],
         "omitted": [s.name for s in result.steps if s.status == "Omitted"],
         "skipped": [s.name for s in result.steps if s.status == "Skipped"],
+        "not_run": [
+            {"status": g.status, "count": len(g.names), "where": g.where, "reason": g.reason}
+            for g in not_run(result.steps)
+        ],
         "log_dir": str(result.log_dir),
         "step_details": [
             {
@@ -135,7 +204,9 @@ def print_summary(
             justify="left" if column in ("step", "status") else "right",
             overflow="fold" if column == "step" else "ellipsis",
         )
-    for step in result.steps:
+    # Steps that never started are not rows: one line per task and reason, under the table
+    # (a backfill's days would otherwise list each day's skipped steps, row after row).
+    for step in (s for s in result.steps if s.status not in NOT_RUN):
         style = {"Succeeded": "green", "Failed": "red", "Error": "red"}.get(step.status, "dim")
         table.add_row(
             step.name,
@@ -145,6 +216,8 @@ def print_summary(
             f"{step.records:,}" if step.records is not None else "",
         )
     console.print(table)
+    for group in not_run(result.steps):
+        console.print(f"[dim]{escape(group.line())}[/]", highlight=False)
     console.print(
         f"{result.status} in {result.seconds:.1f}s: {data['steps']} steps, "
         f"{data['retries']} retries, {data['records']:,} records landed. Logs: {result.log_dir}",

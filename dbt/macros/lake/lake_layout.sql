@@ -55,3 +55,9 @@
     {#- A regular expression whose group 1 is the run_date of a lake key or URL. -#}
     {{ return(lake_partition_path('', '(\\d{4}-\\d{2}-\\d{2})')[1:]) }}
 {%- endmacro %}
+
+
+{% macro lake_page_number_pattern() -%}
+    {#- A regular expression whose group 1 is the page number of a page's key or URL. -#}
+    {{ return(lake_page_name(0) | replace('.', '\\.') | replace('00000', '(\\d+)') ~ '$') }}
+{%- endmacro %}

@@ -4,7 +4,7 @@ with
 
 games as (
     select game_id, run_date, added_by_status
-    from {{ ref('stg_rawg__games') }}
+    from {{ ref('int_game_observations') }}
     where {{ in_built_range('run_date') }}
 ),
 

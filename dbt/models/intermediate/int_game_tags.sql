@@ -3,7 +3,7 @@ with
 
 games as (
     select game_id, run_date, tags
-    from {{ ref('stg_rawg__games') }}
+    from {{ ref('int_game_observations') }}
     where {{ in_built_range('run_date') }}
 ),
 

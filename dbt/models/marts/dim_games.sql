@@ -1,5 +1,6 @@
--- One row per game: its latest known state, taken from the most recent run_date that saw it
--- (not from the latest build: re-building an older day never overwrites a newer state), plus
+-- One row per game any list endpoint returned (games, games_released, the market panels): its
+-- latest known state, taken from the most recent run_date that saw it (int_game_observations;
+-- not from the latest build: re-building an older day never overwrites a newer state), plus
 -- description_raw and website from its most recent detail (game_details), null without one.
 {{ config(replace_key='game_id', run_date_column='last_seen_run_date') }}
 
@@ -17,7 +18,7 @@ observations as (
         {{ columns[:-1] | join(', ') }},
         run_date as last_seen_run_date,
         0 as observation_rank
-    from {{ ref('stg_rawg__games') }}
+    from {{ ref('int_game_observations') }}
 ),
 
 {{ latest_state('observations', 'game_id', columns, 'updated_at desc') }},

@@ -1,10 +1,11 @@
--- One row per game per run_date it was seen: its counters that day. The added_by_status
--- counts are 0 where RAWG left the status out (or sent no added_by_status at all).
+-- One row per game per run_date it was seen, by any list endpoint (games, games_released, the
+-- market panels: int_game_observations): its counters that day. The added_by_status counts are
+-- 0 where RAWG left the status out (or sent no added_by_status at all).
 with
 
 games as (
     select *
-    from {{ ref('stg_rawg__games') }}
+    from {{ ref('int_game_observations') }}
     where {{ in_built_range('run_date') }}
 ),
 

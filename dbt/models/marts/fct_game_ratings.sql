@@ -12,7 +12,7 @@ titles as (
 
 games as (
     select game_id, run_date
-    from {{ ref('stg_rawg__games') }}
+    from {{ ref('int_game_observations') }}
     where {{ in_built_range('run_date') }}
 ),
 

@@ -33,6 +33,7 @@ MARTS = {
     "dim_publishers",
     "fct_game_daily_snapshot",
     "fct_game_ratings",
+    "fct_game_popularity_daily",
 }
 # The report's datasets (dbt/models/reports/, schema `reports`): views over the marts, every
 # rpt_*.sql there (the report helper adds and retires them without touching this file).

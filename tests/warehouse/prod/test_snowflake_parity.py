@@ -1,10 +1,11 @@
 """Prod = dev: the same lake built on the Snowflake emulator gives the same mart rows as DuckDB.
 
 Two days go through `gmp extract` into real SeaweedFS (game_details capped, so that the second
-day fetches the first day's backlog). Dev: `gmp transform` per day (DuckDB over
-httpfs). Prod path: per day, the raw load (COPY INTO from a file:// mirror of the lake) and
-`dbt build` of the same models on the emulator target. Then every mart and report dataset is
-compared table by table, row by row.
+day fetches the first day's backlog), plus the market panels and the release calendar, landed
+from the stand-in's catalogue (games only they list included). Dev: `gmp transform` per day
+(DuckDB over httpfs). Prod path: per day, the raw load (COPY INTO from a file:// mirror of the
+lake) and `dbt build` of the same models on the emulator target. Then every mart and report
+dataset is compared table by table, row by row.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from typing import Any
 import duckdb
 import pytest
 
+from devstack.catalogue import Catalogue
+from devstack.standin import StandinServer
 from tests.conftest import Gmp
+from tests.warehouse.dev_helpers import land
 from tests.warehouse.prod.emulator import EmulatorDbt, SnowflakeEmulator
 from tests.warehouse.prod.test_prod_sql import MARTS, REPORTS
 
@@ -41,6 +45,24 @@ def extract_all(gmp: Gmp) -> None:
             "extract", "game_details", "--run-date", day, GMP_DETAILS_MAX_PER_DAY=DETAILS_CAP
         )
         assert result.code == 0, f"extract game_details {day}: {result.stderr[-2000:]}"
+
+
+def land_panels(gmp: Gmp, catalogue: Catalogue) -> None:
+    """games_popular (45: two pages), games_rising, games_upcoming and games_released of both
+    days, items from the catalogue: some of the day's `games`, some games no other endpoint
+    lists, panels overlapping, other games on day 2."""
+    for n, day_text in enumerate(DAYS):
+        day = dt.date.fromisoformat(day_text)
+        updated = list(catalogue.game_ids_updated_on(day))
+        ids = updated[:10] + [i for i in range(1, 300) if i not in updated][n * 5 : n * 5 + 60]
+        listed = {
+            "games_popular": ids[:45],
+            "games_rising": ids[30:50],
+            "games_upcoming": ids[50:55],
+            "games_released": ids[55:60],
+        }
+        for endpoint, listed_ids in listed.items():
+            land(gmp, endpoint, day_text, [catalogue.game(i, day) for i in listed_ids])
 
 
 def normalise(value: Any) -> Any:
@@ -67,11 +89,13 @@ def rows_of(table: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 def test_marts_on_the_emulator_equal_the_duckdb_marts(
     tmp_path: Path,
     gmp: Gmp,
+    standin: StandinServer,
     emulator_dbt: Callable[..., EmulatorDbt],
     snowflake_emulator: SnowflakeEmulator,
     emulator_database: str,
 ) -> None:
     extract_all(gmp)
+    land_panels(gmp, standin.catalogue)
 
     def transform_each_day(name: str, **env: str) -> None:
         for day in DAYS:
@@ -112,6 +136,12 @@ def test_marts_on_the_emulator_equal_the_duckdb_marts(
     assert details == [
         (day, m["page_count"], m["record_count"]) for day, m in zip(DAYS, manifests, strict=True)
     ]
+    panels = snowflake_emulator.query(
+        emulator_database,
+        "select run_date::varchar, count(*), sum(array_size(page:results))"
+        " from RAW.GAMES_POPULAR group by 1 order by 1",
+    )
+    assert panels == [(day, 2, 45) for day in DAYS]  # the loader takes the panels too
 
     with duckdb.connect(str(duckdb_path), read_only=True) as dev:
         for schema, expected in (("marts", MARTS), ("reports", REPORTS)):
