@@ -264,9 +264,14 @@ def check_rebuilds_are_idempotent_late_reruns_correct_and_uncommitted_pages_invi
     catalog = json.loads((target / "catalog.json").read_text())
     assert "model.game_market.dim_games" in catalog["nodes"]
     manifest = json.loads((target / "manifest.json").read_text())
+    nodes = manifest["nodes"]
+    assert (
+        "model.game_market.int_game_observations"
+        in (nodes["model.game_market.dim_games"]["depends_on"]["nodes"])
+    )
     assert (
         "model.game_market.stg_rawg__games"
-        in (manifest["nodes"]["model.game_market.dim_games"]["depends_on"]["nodes"])
+        in (nodes["model.game_market.int_game_observations"]["depends_on"]["nodes"])
     )
 
     # A late re-run of the oldest day, from a RAWG whose answer for that day changed: that
