@@ -134,12 +134,12 @@ with WorkflowTemplate(
         # must be a JSON list (dag.go `expandTask`), and the parameter may be `games,genres`.
         # Detail endpoints read the day's committed `games` partition (and the market panel's,
         # whose games they take first), so they run in a second fan-out over the same list once
-        # the first is done (a panel not in the list is simply not waited for): each item's own `when` (dag.go
-        # `executeDAGTask` -> steps.go `shouldExecute`, bare words compared as strings) keeps
-        # it in exactly one of the two. The `extract-details` template: `extract`'s semaphore,
-        # mutex and retries, plus the workflow's details mutex. With only detail endpoints
-        # listed the first fan-out skips every item and the second still runs (a Skipped
-        # dependency counts as done, common/ancestry.go).
+        # the first is done (a panel not in the list is simply not waited for): each item's own
+        # `when` (dag.go `executeDAGTask` -> steps.go `shouldExecute`, bare words compared as
+        # strings) keeps it in exactly one of the two. The `extract-details` template:
+        # `extract`'s semaphore, mutex and retries, plus the workflow's details mutex. With only
+        # detail endpoints listed the first fan-out skips every item and the second still runs
+        # (a Skipped dependency counts as done, common/ancestry.go).
         extracted = Task(
             name="extract",
             template=extract,

@@ -330,7 +330,7 @@ def status(
 ) -> None:
     """Show which partitions of RUN_DATE are committed in the lake, with their pages and records.
 
-    A snapshot endpoint (genres, platforms, stores, tags) without a partition of RUN_DATE counts
+    A snapshot endpoint (the taxonomies, the market panel) without a partition of RUN_DATE counts
     as committed when a backfill's snapshot of a later day covers it ("covered by DATE").
 
     Exit codes: 0 every listed partition is committed; 1 at least one is not (the table says

@@ -190,7 +190,9 @@ def check_taxonomy_dims_hold_the_latest_snapshot(built: Built) -> None:
         assert rows(con, "select count(*) from marts.dim_creators") == [(0,)]
 
 
-def check_details_give_the_latest_companies(built: Built, days: tuple[str, ...] = DAYS) -> None:
+def check_details_give_the_latest_companies(
+    built: Built, days: tuple[str, ...] = DAYS, *, some_undetailed: bool = True
+) -> None:
     """Bridges: each game's companies as of its latest detail, for the games dim_games has;
     dims: every company seen in a detail, once, with its name; both checked against the
     bodies the lake holds."""
@@ -226,7 +228,8 @@ def check_details_give_the_latest_companies(built: Built, days: tuple[str, ...] 
         dated = rows(con, "select game_id, detail_run_date from marts.dim_games")
     # The cap left games without a detail, and the backlog fetched games on a later day than
     # the one that listed them: both are in the marts.
-    assert any(day is None for _, day in dated)
+    if some_undetailed:
+        assert any(day is None for _, day in dated)
     assert any(day and day > games[game_id] for game_id, day in dated)
 
 
@@ -264,9 +267,14 @@ def check_rebuilds_are_idempotent_late_reruns_correct_and_uncommitted_pages_invi
     catalog = json.loads((target / "catalog.json").read_text())
     assert "model.game_market.dim_games" in catalog["nodes"]
     manifest = json.loads((target / "manifest.json").read_text())
+    nodes = manifest["nodes"]
+    assert (
+        "model.game_market.int_game_observations"
+        in (nodes["model.game_market.dim_games"]["depends_on"]["nodes"])
+    )
     assert (
         "model.game_market.stg_rawg__games"
-        in (manifest["nodes"]["model.game_market.dim_games"]["depends_on"]["nodes"])
+        in (nodes["model.game_market.int_game_observations"]["depends_on"]["nodes"])
     )
 
     # A late re-run of the oldest day, from a RAWG whose answer for that day changed: that
@@ -327,7 +335,9 @@ def check_a_later_detail_replaces_the_companies(built: Built, changed: StandinSe
         gmp, [DAYS[2]], RAWG_BASE_URL=changed.url, GMP_DETAILS_MAX_PER_DAY=DETAIL_CAPS[DAYS[2]]
     )
     transformed(gmp, "--run-date", DAYS[2])
-    check_details_give_the_latest_companies(built)
+    # Whether a game is still without a detail now depends on which of day 3's games the
+    # changed RAWG answers 404 for: the stand-in's data decides, not the pipeline.
+    check_details_give_the_latest_companies(built, some_undetailed=False)
     day_three = {body["id"]: body for body in lake_details(gmp, [DAYS[2]])[DAYS[2]]}
     with warehouse(built.db) as con:
         bridged = rows(con, "select game_id, developer_id from marts.bridge_game_developers")

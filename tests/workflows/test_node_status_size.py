@@ -5,7 +5,9 @@ whose JSON passes MAX_WORKFLOW_SIZE (default 1 MiB) gets its `status.nodes` repl
 `compressedNodes` = base64(gzip(json.Marshal(nodes))) (util/file/fileutil.go
 `CompressEncodeString`); if it is still too large the controller fails the workflow. Offloading
 needs a database a default install lacks. This test builds the node status of a 366-day backfill
-of the default endpoints node by node, as the controller names and fills them, and measures it
+of the default endpoints node by node, as the controller names and fills them (each day: its gate,
+then the daily DAG over the per-day endpoints `gmp dates` lists; the snapshots, taxonomies and
+market panel, taken once for the range), and measures it
 the same way; it must stay under 512 KiB, half the limit, leaving room for the spec and the
 stored templates the workflow object carries too.
 """
@@ -18,13 +20,15 @@ import gzip
 import json
 from typing import Any
 
-from gmp.endpoints import DEFAULT_ENDPOINTS
+from gmp.endpoints import DEFAULT_ENDPOINTS, REGISTRY, Mode
 from workflows import names
 from workflows.daily import DETAIL_ENDPOINTS as DETAILS
 
 LIMIT = 512 * 1024
 WF = "game-market-backfill-x7k2p"  # generateName (submit.py) + Kubernetes' 5 random characters
 RETRIED_SHARE = 10  # one pod in ten needs a second attempt: generous for a healthy cluster
+PER_DAY = [e for e in DEFAULT_ENDPOINTS if REGISTRY[e].mode is not Mode.SNAPSHOT]
+SNAPSHOTS = [e for e in DEFAULT_ENDPOINTS if REGISTRY[e].mode is Mode.SNAPSHOT]
 
 
 def fnv32a(text: str) -> int:
@@ -116,7 +120,7 @@ class Nodes:
 def backfill_nodes(days: int) -> dict[str, dict[str, Any]]:
     first = dt.date(2023, 1, 1)
     dates = [(first + dt.timedelta(days=i)).isoformat() for i in range(days)]
-    endpoints = json.dumps(list(DEFAULT_ENDPOINTS))
+    endpoints = json.dumps(PER_DAY)  # a day's item: the per-day endpoints it lacks
     n = Nodes()
     scope = names.BACKFILL_TEMPLATE
     root = n.add(WF, WF, "DAG", names.BACKFILL_ENTRY, "", scope=scope)
@@ -133,15 +137,24 @@ def backfill_nodes(days: int) -> dict[str, dict[str, Any]]:
     group = n.add(f"{days_name}.day", "day", "TaskGroup", "", days_name, scope=scope)
     day_ids = []
     for i, date in enumerate(dates):
-        day = f"{days_name}.day({i}:{date})"
+        outer = f"{days_name}.day({i}:{date})"  # the backfill's one-day DAG: gate, day, stop
         day_ids.append(
-            n.add(
-                day, f"day({i}:{date})", "DAG", "", days_name,
-                templateRef={"name": names.DAILY_TEMPLATE, "template": names.DAILY_ENTRY},
-                inputs={"parameters": [{"name": "run_date", "value": date},
-                                       {"name": "endpoints", "value": endpoints},
-                                       {"name": "transform", "value": "false"}]},
-            )
+            n.add(outer, f"day({i}:{date})", "DAG", "", days_name, scope=scope)
+        )  # fmt: skip
+        n.step(
+            f"{outer}.gate", "gate", "gate", outer, {"run_date": date}, result="open", scope=scope
+        )  # fmt: skip
+        n.add(
+            f"{outer}.stop", "stop", "Skipped", "stop-backfill", outer, scope=scope,
+            phase="Skipped", message="when 'Succeeded == Failed' evaluated false",
+        )  # fmt: skip
+        day = f"{outer}.day"
+        n.add(
+            day, "day", "DAG", "", outer,
+            templateRef={"name": names.DAILY_TEMPLATE, "template": names.DAILY_ENTRY},
+            inputs={"parameters": [{"name": "run_date", "value": date},
+                                   {"name": "endpoints", "value": endpoints},
+                                   {"name": "transform", "value": "false"}]},
         )  # fmt: skip
         n.step(
             f"{day}.validate", "validate", "validate", day,
@@ -166,13 +179,21 @@ def backfill_nodes(days: int) -> dict[str, dict[str, Any]]:
                     message=f"when '{e} {'!=' if task == 'extract' else '=='} game_details' "
                     "evaluated false",
                 )
-                for j, e in enumerate(DEFAULT_ENDPOINTS)
+                for j, e in enumerate(PER_DAY)
             ]  # fmt: skip
         n.add(
             f"{day}.transform", "transform", "Skipped", "transform", day,
             phase="Skipped", message="when 'false == true' evaluated false",
         )  # fmt: skip
     n.nodes[group]["children"] = day_ids
+    snapshots = n.add(f"{WF}.snapshots", "snapshots", "TaskGroup", "extract-snapshot", WF)
+    n.nodes[snapshots]["children"] = [
+        n.step(
+            f"{WF}.snapshots({j}:{e})", f"snapshots({j}:{e})", "extract-snapshot", WF,
+            {"endpoint": e, "run_date": dates[-1], "covers_from": dates[0]}, scope=scope,
+        )[0]
+        for j, e in enumerate(SNAPSHOTS)
+    ]  # fmt: skip
     n.step(
         f"{WF}.transform", "transform", "transform-range", WF,
         {"start_date": dates[0], "end_date": dates[-1]}, scope=scope,
@@ -193,7 +214,9 @@ def test_the_largest_allowed_backfill_stays_under_half_the_limit() -> None:
     nodes = backfill_nodes(names.MAX_WORKFLOW_DAYS)
     per_day = sum(1 for n in nodes.values() if "(0:games)" in n["name"] and n["type"] == "Retry")
     assert per_day == names.MAX_WORKFLOW_DAYS  # every day is there
-    assert len(nodes) > 20 * names.MAX_WORKFLOW_DAYS  # ~22 nodes a day, plus retried attempts
+    # per day: 2 DAGs, gate (2), stop, validate (2), 2 fan-outs, transform; per endpoint: a Retry
+    # and its Pod in one fan-out, Skipped in the other; plus the retried attempts.
+    assert len(nodes) > (9 + 3 * len(PER_DAY)) * names.MAX_WORKFLOW_DAYS
     size = compressed_size(nodes)
     assert size < LIMIT, f"{size} bytes compressed for {len(nodes)} nodes"
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from hera.workflows.models import CronWorkflow, WorkflowTemplate
 
+from gmp.endpoints import DEFAULT_ENDPOINTS
 from tests.conftest import CANARY_KEY, GMP
 from workflows import names, render
 from workflows.checks import problems
@@ -285,14 +286,9 @@ def test_the_contract_names(rendered: dict[str, Any]) -> None:
         "",
         "",
     ]
-    assert yaml.safe_load(_template(daily, "daily")["inputs"]["parameters"][1]["default"]) == [
-        "games",
-        "game_details",
-        "genres",
-        "platforms",
-        "stores",
-        "tags",
-    ]
+    assert yaml.safe_load(_template(daily, "daily")["inputs"]["parameters"][1]["default"]) == list(
+        DEFAULT_ENDPOINTS
+    )
     assert _template(daily, "extract")["synchronization"] == {
         "semaphores": [
             {"configMapKeyRef": {"name": "game-market-pipeline-sync", "key": "rawg-extractors"}}

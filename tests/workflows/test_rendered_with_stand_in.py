@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from gmp.endpoints import DEFAULT_ENDPOINTS
 from tests.workflows.conftest import Fake, max_overlap
 from workflows import names
 
-DAILY_SET = ["games", "game_details", "genres", "platforms", "stores", "tags"]
+DAILY_SET = list(DEFAULT_ENDPOINTS)
 
 
 def commands(fake: Fake) -> list[list[str]]:

@@ -12,10 +12,12 @@ import pytest
 from devstack.standin import StandinServer
 from devstack.standin_faults import Fault
 from extractor.layout import report_key
+from gmp.endpoints import DEFAULT_ENDPOINTS, PANEL_ENDPOINTS, REGISTRY, Mode
 from tests.conftest import CANARY_KEY, RUN_DATE, Gmp, Result
 from warehouse.headline import headline, mart
 
-DAILY_SET = ["games", "game_details", "genres", "platforms", "stores", "tags"]
+DAILY_SET = list(DEFAULT_ENDPOINTS)
+PER_DAY = ",".join(e for e in DEFAULT_ENDPOINTS if REGISTRY[e].mode is not Mode.SNAPSHOT)
 DETAILS = "extract-details(1:game_details)"  # the second fan-out (workflows/daily.py)
 
 
@@ -67,12 +69,19 @@ def test_gmp_run_lands_every_endpoint_and_builds_the_marts(
         )
         assert data["records_by_node"][node] == manifest["record_count"]
     details = run.manifest("game_details")
-    listed = {g["id"] for page in run.pages("games") for g in page["results"]}
-    landed = {g["id"] for page in run.pages("game_details") for g in page["results"]}
-    assert landed | set(details["not_found"]) == listed  # 95 games: under the default cap
-    assert details["started_at"] >= run.manifest("games")["finished_at"]
+    # The day's market panel first (popular by rank, then rising, upcoming), up to the cap (250).
+    panel = [g["id"] for e in PANEL_ENDPOINTS for p in run.pages(e) for g in p["results"]]
+    panel = list(dict.fromkeys(panel))
+    assert len(panel) > 250
+    asked = [*details["game_ids"], *details["not_found"]]
+    assert sorted(asked) == sorted(panel[:250]) and details["from_panel"] == 250
+    assert details["game_ids"] == [i for i in panel[:250] if i not in details["not_found"]]
+    assert details["started_at"] >= max(
+        run.manifest(e)["finished_at"]  # type: ignore[index]
+        for e in ("games", *PANEL_ENDPOINTS)
+    )
     found = headline(Path(run.env["DUCKDB_PATH"]), RUN_DATE)
-    assert found["dim_games"] == run.manifest("games")["record_count"] > 0  # type: ignore[index]
+    assert found["dim_games"] >= run.manifest("games")["record_count"] > 0  # type: ignore[index]
     assert found["run_dates"] == [RUN_DATE]
     assert found["top_genres"]
     # The last step stored the day's market report in the lake, outside the raw prefix.
@@ -92,9 +101,10 @@ def test_gmp_backfill_five_days_two_at_a_time(run: Gmp, standin: StandinServer) 
     by_name = steps(data)
     assert by_name["dates"]["status"] == "Succeeded"
     for i, day in enumerate(days):
-        node = f'days.day({i}:{{"endpoints":"games,game_details","run_date":"{day}"}}).day'
+        node = f'days.day({i}:{{"endpoints":"{PER_DAY}","run_date":"{day}"}}).day'
         assert by_name[f"{node}.transform"]["status"] == "Skipped"
         assert run.manifest("games", day) is not None
+        assert run.manifest("games_released", day) is not None  # the release calendar: per day
     assert by_name["transform"]["status"] == "Succeeded"  # one dbt build for the range
     found = headline(Path(run.env["DUCKDB_PATH"]))
     assert found["run_dates"] == days
@@ -112,6 +122,10 @@ def test_gmp_backfill_five_days_two_at_a_time(run: Gmp, standin: StandinServer) 
             if r.path == f"/{endpoint}" and r.params.get("page_size") != "1"
         ]
         assert len(asked) == manifest["page_count"]  # type: ignore[index]
+    for endpoint in PANEL_ENDPOINTS:  # the market panel too: once, on the last day
+        manifests = [k for k in run.list_keys(f"{endpoint}/") if k.endswith("_manifest.json")]
+        assert manifests == [f"{run.prefix}/{endpoint}/run_date=2024-05-05/_manifest.json"]
+        assert run.manifest(endpoint, "2024-05-05")["covers_from"] == "2024-05-01"  # type: ignore[index]
     assert "covers_from" not in run.manifest("games", "2024-05-03")  # type: ignore[operator]
     # The warehouse holds the taxonomy for the range: every genre of the one snapshot.
     genre_ids = {g["id"] for page in run.pages("genres", "2024-05-05") for g in page["results"]}
