@@ -77,23 +77,11 @@ format: setup ## Apply ruff's fixes and formatting
 # (the panel's games first) keep it within about 3 minutes on 2 cores.
 DEMO_DAYS ?= 7
 DEMO_DETAILS ?= 120
-# The stand-in's clock: RAWG's panels "as of" a day (POST $$GMP_STANDIN_ADMIN/today?day=D), so
-# the backfill's panel (its last day) and DATE's differ as a market moves.
-STANDIN_TODAY = $(BIN)/python -c "import sys,urllib.request as u;u.urlopen(u.Request(sys.argv[1]+chr(63)+sys.argv[2],method=sys.argv[3]),timeout=10)"
 
 demo: setup ## Offline demo: sandbox -> backfill of DEMO_DAYS days before DATE -> `gmp run --run-date DATE` -> warehouse numbers -> the market report (DEMO_DAYS+1 days) -> the month's quota line -> stop
-	$(BIN)/gmp sandbox --dir $(DEMO_DIR) -- bash -c 'set -e; \
-	  export GMP_MAX_RPS=0 GMP_DETAILS_MAX_PER_DAY=$(DEMO_DETAILS); \
-	  read -r first last <<< "$$($(BIN)/python -c "import sys,datetime as d;x=d.date.fromisoformat(sys.argv[1]);print(x-d.timedelta(int(sys.argv[2])),x-d.timedelta(1))" $(DATE) $(DEMO_DAYS))"; \
-	  $(STANDIN_TODAY) "$$GMP_STANDIN_ADMIN/today" "day=$$last" POST; \
-	  $(BIN)/gmp backfill --start $$first --end $$last --endpoints $$(echo $(ENDPOINTS) | tr " " ,) \
-	    --logs $(DEMO_DIR)/logs/backfill; echo; \
-	  $(STANDIN_TODAY) "$$GMP_STANDIN_ADMIN/today" "day=$(DATE)" POST; \
-	  $(BIN)/gmp run --run-date $(DATE) --endpoints $$(echo $(ENDPOINTS) | tr " " ,) \
-	    --logs $(DEMO_DIR)/logs/$(DATE); echo; \
-	  $(BIN)/python -m warehouse.headline --run-date $(DATE); echo; \
-	  $(BIN)/gmp report --run-date $(DATE) --days $$(( $(DEMO_DAYS) + 1 )) --out $(DEMO_DIR)/report; \
-	  $(BIN)/gmp quota > $(DEMO_DIR)/quota.txt'
+	GMP_MAX_RPS=0 GMP_DETAILS_MAX_PER_DAY=$(DEMO_DETAILS) $(BIN)/gmp sandbox --dir $(DEMO_DIR) -- \
+	  $(BIN)/python -m devstack.demo --date $(DATE) --days $(DEMO_DAYS) --dir $(DEMO_DIR) \
+	    --endpoints $$(echo $(ENDPOINTS) | tr " " ,)
 	@echo "The sandbox is stopped; the warehouse file stays: $(DEMO_DIR)/warehouse.duckdb"
 	@echo "The market report: $(DEMO_DIR)/report/index.html (offline, one file); open it: xdg-open $(DEMO_DIR)/report/index.html"
 	@echo "Its charts: $$(grep -o 'class="chart"' $(DEMO_DIR)/report/index.html | wc -l) drawn, $$(grep -o 'data-empty="true"' $(DEMO_DIR)/report/index.html | wc -l) without data"
