@@ -106,6 +106,7 @@ class Built:
     lake: Lake
     range_db: Path
     daily_db: Path
+    capped_db: Path  # the range again with GMP_POPULAR_GAMES=41: the panel cut inside page 2
 
 
 @pytest.fixture(scope="module")
@@ -120,10 +121,20 @@ def built(
         for endpoint, items in endpoints.items():
             land(gmp, endpoint, day, items)
     range_db, daily_db = folder / "range.duckdb", folder / "daily.duckdb"
+    capped_db = folder / "capped.duckdb"
     transformed(gmp, "--start", DAYS[0], "--end", DAYS[1], DUCKDB_PATH=str(range_db))
     for day in (*DAYS, DAYS[0]):
         transformed(gmp, "--run-date", day, DUCKDB_PATH=str(daily_db))
-    yield Built(lake, range_db, daily_db)
+    transformed(
+        gmp,
+        "--start",
+        DAYS[0],
+        "--end",
+        DAYS[1],
+        DUCKDB_PATH=str(capped_db),
+        GMP_POPULAR_GAMES="41",
+    )
+    yield Built(lake, range_db, daily_db, capped_db)
 
 
 def test_popularity_has_one_row_per_game_a_panel_listed_with_its_ranks(built: Built) -> None:
@@ -146,6 +157,20 @@ def test_popularity_has_one_row_per_game_a_panel_listed_with_its_ranks(built: Bu
     assert per_day == [(dt.date.fromisoformat(day), 50, 45, 12, 5, 45) for day in DAYS]
     first, second = ({row[0]: row[-3] for row in found if row[1].isoformat() == d} for d in DAYS)
     assert any(first[i] != second.get(i) for i in first), "no game moved in the ranking"
+
+
+def test_a_panel_is_its_first_n_games_though_the_lake_holds_whole_pages(built: Built) -> None:
+    """GMP_POPULAR_GAMES=41: ranks 42-45 (the rest of page 2) are not the panel's; the four
+    games only the popular panel listed there leave the mart but stay in dim_games."""
+    with warehouse(built.capped_db) as con:
+        per_day = rows(
+            con,
+            "select run_date, count(*), count(popular_rank), max(popular_rank) "
+            "from marts.fct_game_popularity_daily group by 1 order by 1",
+        )
+        games = {r[0] for r in rows(con, "select game_id from marts.dim_games")}
+    assert per_day == [(dt.date.fromisoformat(day), 46, 41, 41) for day in DAYS]
+    assert {item["id"] for day in DAYS for item in built.lake.listed[day]["games_popular"]} <= games
 
 
 def test_dim_games_and_the_snapshot_cover_every_list_endpoint(built: Built) -> None:

@@ -168,3 +168,17 @@ def test_dbt_reads_exactly_the_pages_python_committed(gmp: Gmp, tmp_path: Path) 
             LAKE_PREFIX=gmp.prefix,
         )
         assert [(r["run_date"], r["page_key"]) for r in rows] == committed, max_days
+
+
+def test_dbt_panel_sizes_default_to_the_extractor_settings() -> None:
+    """fct_game_popularity_daily ranks the first N games of a panel; unset, its N must be the
+    N the extractor took (gmp/settings.py's defaults), or the mart would cut or pad the panel."""
+    import yaml
+
+    from gmp.endpoints import REGISTRY
+    from gmp.settings import RawgSettings
+
+    project = yaml.safe_load((DEFAULT_PROJECT_DIR / "dbt_project.yml").read_text())
+    fields = {f.alias: f.default for f in RawgSettings.model_fields.values() if f.alias}
+    settings = {e.size_setting for e in REGISTRY.values() if e.size_setting}
+    assert project["vars"]["panel_sizes"] == {name: fields[name] for name in settings}

@@ -1,6 +1,8 @@
 -- One row per game per run_date on which a market panel (games_popular, games_rising,
 -- games_upcoming) listed it: its counters that day (those of fct_game_daily_snapshot, the
 -- game's state that day) and its rank in each panel, null in a panel that did not list it.
+-- A panel is the first N games of its listing (its size setting, panel_size.sql): the items of
+-- its last page ranked past N are left out.
 {%- set panels = ['popular', 'rising', 'upcoming'] %}
 {%- set counters = [
     'added', 'owned', 'playing', 'beaten', 'toplay', 'dropped', 'yet', 'ratings_count', 'rating',
@@ -14,6 +16,7 @@ listed as (
     select game_id, run_date, '{{ panel }}' as panel, rank
     from {{ ref('stg_rawg__games_' ~ panel) }}
     where {{ in_built_range('run_date') }}
+        and rank <= {{ panel_size('GMP_' ~ panel | upper ~ '_GAMES') }}
     {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 ),
