@@ -17,6 +17,12 @@ One fix of fakesnow itself: COPY of JSON reads each file with DuckDB's read_json
 turns a `key=value` directory in the path (the lake's `run_date=YYYY-MM-DD/`) into an extra
 column (hive partitioning), so loading the lake's files into a one-column VARIANT table fails.
 Snowflake adds no such column; here it is switched off.
+
+Two session parameters the prod SQL sets are accepted, each only at the value that describes what
+the emulator already does (fakesnow refuses every ALTER SESSION it does not know):
+`TRANSACTION_ABORT_ON_ERROR = TRUE` (DuckDB aborts the whole transaction at a failed statement,
+and the session stays aborted until ROLLBACK, as Snowflake documents for TRUE) and
+`TIMEZONE = 'UTC'` (the emulator's clock is UTC). Any other value is still refused.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 copy_into = importlib.import_module("fakesnow.copy_into")
+fakesnow_transforms = importlib.import_module("fakesnow.transforms")
 # `fakesnow.server` is also a function in fakesnow/__init__.py: import the module itself.
 fakesnow_server = importlib.import_module("fakesnow.server")
 UNSUPPORTED_CODE = "000002"  # any code that is not a session/auth code: the connector raises it
@@ -85,6 +92,33 @@ async def query_request(request: Request) -> Response:
     )
 
 
+# ALTER SESSION parameters the emulator honours by nature, at the one value it honours.
+ACCEPTED_SESSION_SETTINGS = {
+    "TRANSACTION_ABORT_ON_ERROR": exp.true(),
+    "TIMEZONE": exp.Literal.string("UTC"),
+}
+_fakesnow_alter_session = fakesnow_transforms.alter_session
+
+
+def _alter_session(expression: Expr) -> Expr:
+    """fakesnow's ALTER SESSION, plus the settings in ACCEPTED_SESSION_SETTINGS (a no-op)."""
+    setting = expression.find(exp.AlterSession) if isinstance(expression, exp.Alter) else None
+    items = (setting.args.get("expressions") or []) if setting is not None else []
+    if len(items) == 1 and isinstance(items[0], exp.SetItem) and isinstance(items[0].this, exp.EQ):
+        name, value = items[0].this.this, items[0].this.expression
+        wanted = ACCEPTED_SESSION_SETTINGS.get(name.sql().upper().strip('"'))
+        if wanted is not None and value == wanted:
+            return fakesnow_transforms.SUCCESS_NOP.copy()
+    return _fakesnow_alter_session(expression)
+
+
+async def session_request(request: Request) -> Response:
+    """Closing a session rolls back its open transaction, as on Snowflake (fakesnow forgets it)."""
+    if request.query_params.get("delete"):
+        _rollback(request)
+    return await fakesnow_server.session(request)
+
+
 def _read_json_without_hive_columns(self: object, url: str) -> Expr:
     return exp.func(
         "read_json_objects",
@@ -95,10 +129,10 @@ def _read_json_without_hive_columns(self: object, url: str) -> Expr:
 
 def build_app() -> Starlette:
     copy_into.ReadJSON.read_expression = _read_json_without_hive_columns
+    fakesnow_transforms.alter_session = _alter_session
+    ours = {"/queries/v1/query-request": query_request, "/session": session_request}
     routes = [
-        Route(r.path, query_request, methods=["POST"])
-        if r.path == "/queries/v1/query-request"
-        else r
+        Route(r.path, ours[r.path], methods=["POST"]) if r.path in ours else r
         for r in fakesnow_server.routes
         if isinstance(r, Route)
     ]
