@@ -112,6 +112,17 @@ def _alter_session(expression: Expr) -> Expr:
     return _fakesnow_alter_session(expression)
 
 
+async def login_request(request: Request) -> Response:
+    """fakesnow's login, plus a master token: without one the connector's close() never sends
+    the session delete (snowflake/connector/network.py, delete_session), so a session closed
+    after a failed statement would keep its transaction (and its deleted rows) open."""
+    response = await fakesnow_server.login_request(request)
+    body = json.loads(response.body)
+    if body.get("success") and body.get("data"):
+        body["data"].setdefault("masterToken", "emulator-master-" + body["data"]["token"])
+    return JSONResponse(body, status_code=response.status_code)
+
+
 async def session_request(request: Request) -> Response:
     """Closing a session rolls back its open transaction, as on Snowflake (fakesnow forgets it)."""
     if request.query_params.get("delete"):
@@ -130,7 +141,11 @@ def _read_json_without_hive_columns(self: object, url: str) -> Expr:
 def build_app() -> Starlette:
     copy_into.ReadJSON.read_expression = _read_json_without_hive_columns
     fakesnow_transforms.alter_session = _alter_session
-    ours = {"/queries/v1/query-request": query_request, "/session": session_request}
+    ours = {
+        "/queries/v1/query-request": query_request,
+        "/session": session_request,
+        "/session/v1/login-request": login_request,
+    }
     routes = [
         Route(r.path, ours[r.path], methods=["POST"]) if r.path in ours else r
         for r in fakesnow_server.routes
