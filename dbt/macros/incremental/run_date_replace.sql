@@ -3,11 +3,11 @@
     Deletes from the target every row that the new batch supersedes, then inserts the batch,
     all in one transaction (docs/snowflake.md#what-is-atomic-where). A row is superseded when
       - its `run_date_column` (config, default run_date) falls in the built range
-        (vars start_date/end_date; no range = every row), or
-      - `unique_key` is set and the batch holds a row with the same key (latest-state tables:
+        (built_range(); no range = every row), or
+      - `replace_key` is set and the batch holds a row with the same key (latest-state tables:
         an entity seen again replaces its old row wherever that row came from), or
       - `replace_stale_against` names a model and that model has no row with the same
-        `unique_key` whose `replace_stale_column` (default last_seen_run_date) equals the row's
+        `replace_key` whose `replace_stale_column` (default last_seen_run_date) equals the row's
         `run_date_column` (a null never matches) (bridges: rows that no longer describe the
         game's latest state, or whose game is gone).
     Each rule is its own DELETE, in forms Snowflake documents (a range predicate, correlated
