@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlglot
 
 from devstack.s3server import S3Credentials
 from tests.warehouse.dev_helpers import lake_gmp
 from tests.warehouse.prod.emulator import EmulatorDbt, SnowflakeEmulator
+from tests.warehouse.prod.test_prod_sql import parse_snowflake
 from tests.warehouse.test_dev_atomic_build import DAYS, FAILING, land_two_days
 
 pytestmark = pytest.mark.slow
@@ -119,7 +121,7 @@ def statements_sent(log: Path, model: str) -> list[str]:
 
 
 def assert_one_transaction(sent: list[str]) -> None:
-    """`alter session ...; begin; delete...; insert (fails)` and no NOT IN / OR'd subquery."""
+    """`alter session ...; begin; delete...; insert (fails)`, no NOT IN / OR, Snowflake SQL."""
     lowered = [re.sub(r"/\*.*?\*/", "", s).strip().lower() for s in sent]
     begin = next(i for i, s in enumerate(lowered) if s.startswith("begin"))
     assert lowered[begin - 1].startswith("alter session set transaction_abort_on_error = true")
@@ -129,3 +131,5 @@ def assert_one_transaction(sent: list[str]) -> None:
     assert "where exists (" in dml[1] and "where not exists (" in dml[2]
     for statement in dml[:4]:
         assert " not in " not in statement and " or " not in statement, statement
+        (parsed,) = parse_snowflake(statement, "a run_date_replace statement")
+        assert isinstance(parsed, sqlglot.exp.Delete | sqlglot.exp.Insert), statement
