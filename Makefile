@@ -52,7 +52,7 @@ browser: ## Install headless Chromium from Debian (root + apt-get) for the repor
 	else echo "make browser: no chromium, and installing it needs root and apt-get; the browser test will skip"; fi
 
 test: setup setup-snowflake ## Run the test suite (starts its own SeaweedFS and RAWG stand-in)
-	$(BIN)/pytest -n 2 --dist loadgroup -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q --durations=25
 
 lint: setup ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
