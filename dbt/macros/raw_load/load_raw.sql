@@ -175,10 +175,11 @@
 
 {% macro raw_load_copy_pages_sql(endpoint, run_date, files) -%}
     {#- Snowflake: the pages straight into the raw table. page_key is metadata$filename as
-        Snowflake gives it (documented as the full path; a path below the stage URL is also
-        seen): raw_load_normalise_page_keys rewrites it in the same transaction. loaded_at:
-        METADATA$START_SCAN_TIME (TIMESTAMP_LTZ) in UTC, through CONVERT_TIMEZONE, both on the
-        documented lists for COPY transformations (CURRENT_TIMESTAMP is not).
+        Snowflake gives it (documented as the full path; the documentation's examples show a
+        path below the stage): raw_load_normalise_page_keys rewrites it in the same
+        transaction. loaded_at: METADATA$START_SCAN_TIME (TIMESTAMP_LTZ) in UTC, through
+        CONVERT_TIMEZONE, both on the documented lists for COPY transformations
+        (CURRENT_TIMESTAMP is not).
         https://docs.snowflake.com/en/user-guide/querying-metadata
         https://docs.snowflake.com/en/user-guide/data-load-transform#supported-functions
         ON_ERROR = ABORT_STATEMENT (the default, said out loud): a corrupt page, or a page
@@ -277,10 +278,10 @@
             ~ keys | length ~ " pages but says page_count " ~ page_count) }}
     {%- endif -%}
     {#- Every page sits in the partition's folder, whose key (with the lake prefix the extractor
-        used) becomes the page_key of each loaded file. -#}
+        used) becomes the page_key prefix of each loaded file; no quote can reach the SQL. -#}
     {%- set key_dir = ('/'.join(keys[0].split('/')[:-1]) ~ '/') if keys else '' -%}
     {%- for key in keys -%}
-        {%- if ('/'.join(key.split('/')[:-1]) ~ '/') != key_dir
+        {%- if ('/'.join(key.split('/')[:-1]) ~ '/') != key_dir or "'" in key
                or not ('/' ~ key_dir).endswith('/' ~ lake_partition_path(endpoint, run_date)) -%}
             {% do run_query('drop table if exists ' ~ scratch) %}
             {{ exceptions.raise_compiler_error(endpoint ~ " " ~ run_date ~ ": the manifest's page "
