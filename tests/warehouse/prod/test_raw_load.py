@@ -151,7 +151,7 @@ def mirrored_pages(mirror: Path, endpoint: str, day: str) -> list[Path]:
     return sorted((mirror / endpoint / f"run_date={day}").glob("page-*.json"))
 
 
-def test_a_copy_that_fails_mid_load_leaves_raw_table_and_ledger_as_they_were(
+def test_a_load_that_fails_mid_way_leaves_raw_table_and_ledger_as_they_were(
     gmp: Gmp,
     emulator_dbt: Callable[..., EmulatorDbt],
     snowflake_emulator: SnowflakeEmulator,
@@ -166,30 +166,43 @@ def test_a_copy_that_fails_mid_load_leaves_raw_table_and_ledger_as_they_were(
     assert len(loaded["games"]) >= 2 and len(loaded["_raw_loads"]) == 1
 
     # A new commit of D1 whose last page cannot be loaded: the pages before it are already
-    # copied, the day's old rows deleted and the ledger rewritten when its COPY fails.
+    # copied, the day's old rows deleted and the ledger rewritten when it fails.
     assert gmp("extract", "games", "--run-date", D1).code == 0
     new_commit = lake_state(gmp, "games", D1)
-    breakages = {
-        "missing from the stage": lambda page: page.unlink(),
-        "not JSON": lambda page: page.write_bytes(b'{"count": 3, "results": [{"id": 1'),
-    }
-    for what, breakage in breakages.items():
+
+    def missing(page: Path) -> str:
+        page.unlink()
+        return f"run_date={D1}/{page.name}"  # the COPY's error names the file
+
+    def not_json(page: Path) -> str:
+        page.write_bytes(b'{"count": 3, "results": [{"id": 1')
+        return f"run_date={D1}/{page.name}"
+
+    def one_record_short(page: Path) -> str:
+        # Valid JSON that disagrees with the manifest (as if rewritten after the commit): the
+        # COPY succeeds, the loader's own check finds the mismatch and rolls back.
+        body = json.loads(page.read_bytes())
+        body["results"] = body["results"][:-1]
+        page.write_bytes(json.dumps(body).encode())
+        return "rolled back"
+
+    for breakage in (missing, not_json, one_record_short):
         dbt.mirror.refresh()
         pages = mirrored_pages(dbt.mirror.dest, "games", D1)
         assert len(pages) == new_commit[0] >= 2
-        breakage(pages[-1])
+        expected = breakage(pages[-1])
         failed = dbt(
             "run-operation",
             "sync_raw_partitions",
             "--args",
             json.dumps({"partitions": [{"endpoint": "games", "run_date": D1}]}),
         )
+        what = breakage.__name__
         assert failed.code != 0, what
-        # It failed at the COPY of that very page (the error names the file).
-        assert f"run_date={D1}/{pages[-1].name}" in failed.output, failed.output[-3000:]
+        assert expected in failed.output, (what, failed.output[-3000:])
         assert "records loaded" not in failed.output, what
         now = {t: table_rows(snowflake_emulator, emulator_database, t) for t in TABLES}
-        assert now == loaded, f"a page {what}: the failed load changed the warehouse"
+        assert now == loaded, f"last page {what}: the failed load changed the warehouse"
 
     # The lake intact again: the next load takes the new commit, whole.
     dbt.mirror.refresh()
