@@ -21,7 +21,7 @@ observations as (
     from {{ ref('int_game_observations') }}
 ),
 
-{{ latest_state('observations', 'game_id', columns, 'updated_at desc') }},
+{{ latest_state('observations', 'game_id', columns, 'updated_at desc nulls last') }},
 
 {%- if incremental %}
 
@@ -61,7 +61,7 @@ details as (
     {%- if incremental %}
     where game_id in (select game_id from states)
     {%- endif %}
-    qualify row_number() over (partition by game_id order by run_date desc) = 1
+    qualify row_number() over (partition by game_id order by run_date desc nulls last) = 1
 ),
 
 final as (
