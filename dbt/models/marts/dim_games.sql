@@ -38,9 +38,9 @@ states as (
     select {{ columns | join(', ') }} from latest
     union all
     select {{ columns | join(', ') }}
-    from {{ this }}
+    from {{ this }} as current_row
     where game_id in (select game_id from detail_touched)
-        and game_id not in (select game_id from latest)
+        and not exists (select 1 from latest where latest.game_id = current_row.game_id)
         and not {{ in_built_range('last_seen_run_date') }}
 ),
 {%- else %}
