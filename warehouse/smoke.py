@@ -89,10 +89,9 @@ class Smoke:
     # -- children ---------------------------------------------------------------------------
 
     def call(self, name: str, argv: Sequence[str], env: Mapping[str, str]) -> str:
-        """Run a command (its own process group), its output kept; StepFailed when it fails."""
+        """Run a command in its own process group; its output, or StepFailed with its tail."""
         from workflows.runner import children
 
-        log = self.work / f"{name}.log"
         proc = children.popen(
             argv,
             own_group=True,
@@ -107,12 +106,10 @@ class Smoke:
         lines: list[str] = []
         try:
             assert proc.stdout is not None
-            with log.open("w") as sink:
-                for line in proc.stdout:
-                    lines.append(line)
-                    sink.write(line)
-                    if self.verbose:
-                        self.out.write("    " + redact_text(line, self.secrets))
+            for line in proc.stdout:
+                lines.append(line)
+                if self.verbose:
+                    self.out.write("    " + redact_text(line, self.secrets))
             code = children.wait(proc)
         except BaseException:  # Ctrl-C, SIGTERM: let dbt cancel its queries, then end the group
             children.signal_group(proc, signal.SIGINT)
@@ -288,7 +285,9 @@ def run(smoke: Smoke) -> int:
         except (StepFailed, KeyboardInterrupt):
             code = code or 1
         shutil.rmtree(smoke.work, ignore_errors=True)
-    verdict = "OK: every mart has the same row count on both" if code == 0 else "not OK"
+    verdict = {0: "OK: every mart has the same row count on both", 130: "interrupted"}.get(
+        code, "not OK"
+    )
     smoke.say(f"snowflake-smoke: {verdict} ({time.monotonic() - started:.0f} s in all)")
     return code
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,3 +170,36 @@ def test_a_count_that_differs_fails_and_still_drops_the_schemas(account: Account
         r"^- drop \S+\.GMP_SMOKE_\d+_\d+, \S+\.GMP_SMOKE_\d+_\d+_RAW\n  done in", out, re.M
     )
     account.assert_clean(proc)
+
+
+def test_ctrl_c_during_the_snowflake_build_still_drops_the_schemas(account: Account) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "warehouse.smoke", "--dbt-target", "emulator"],
+        cwd=REPO,
+        env=account.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith("- gmp transform") and "on Snowflake" in line:
+            break
+    scratch = re.findall(r"scratch schemas (GMP_SMOKE_\d+_\d+),", seen[0])[0]
+    built = f"select count(*) from information_schema.tables where table_schema = '{scratch}'"
+    deadline = time.monotonic() + 240
+    while account.emulator.query(account.database, built)[0][0] == 0:  # dbt is building
+        assert time.monotonic() < deadline and proc.poll() is None, "no model was built"
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends (to make and to the check)
+    rest, err = proc.communicate(timeout=300)
+    out = "".join(seen) + rest
+    print(out)
+    assert proc.returncode == 130, out[-6000:] + err[-3000:]
+    assert "snowflake-smoke: interrupted" in out
+    assert re.search(
+        r"^- drop \S+\.GMP_SMOKE_\d+_\d+, \S+\.GMP_SMOKE_\d+_\d+_RAW\n  done in", out, re.M
+    )
+    account.assert_clean(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
