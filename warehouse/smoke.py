@@ -183,6 +183,9 @@ class Smoke:
         except StepFailed as exc:  # drop only what this run created
             self.created = [str(name) for name in marks(exc.output, "created")]
             raise
+        except KeyboardInterrupt:  # output lost: both may exist; the names are this run's time
+            self.created = [self.schema, self.raw_schema]
+            raise
         self.created = [self.schema, self.raw_schema]
 
     def load(self) -> None:
