@@ -24,7 +24,33 @@ from gmp import validators
 # is refused instead of stalling a run for hours. Floats never accept NaN or infinity.
 
 
-class RawgSettings(BaseSettings):
+class PanelSizes(BaseModel):
+    """The market panel's sizes: the first N games of each listing.
+
+    The extractor takes ceil(N / 40) whole pages (gmp/endpoints.py `size_setting`); dbt ranks
+    only the first N (`panel_size`), so `gmp transform` checks them too.
+    """
+
+    popular_games: int = Field(
+        default=500, ge=1, le=10_000, alias="GMP_POPULAR_GAMES", examples=["500"]
+    )
+    rising_games: int = Field(
+        default=500, ge=1, le=10_000, alias="GMP_RISING_GAMES", examples=["500"]
+    )
+    upcoming_games: int = Field(
+        default=200, ge=1, le=10_000, alias="GMP_UPCOMING_GAMES", examples=["200"]
+    )
+
+    def sizes(self) -> dict[str, int]:
+        """Each size setting's value, by its name (an endpoint's `size_setting`)."""
+        return {
+            "GMP_POPULAR_GAMES": self.popular_games,
+            "GMP_RISING_GAMES": self.rising_games,
+            "GMP_UPCOMING_GAMES": self.upcoming_games,
+        }
+
+
+class RawgSettings(PanelSizes, BaseSettings):
     """How to talk to RAWG: where, with which key, how fast and how patiently.
 
     An empty variable counts as unset (Helm leaves empty values out, shells do not).
@@ -72,17 +98,6 @@ class RawgSettings(BaseSettings):
     details_max_per_day: int = Field(
         default=250, ge=0, le=50_000, alias="GMP_DETAILS_MAX_PER_DAY", examples=["250"]
     )
-    # The market panel's sizes: the first N games of each listing, taken as ceil(N / 40) whole
-    # pages (gmp/endpoints.py `size_setting`). At most RAWG's page cap's worth of rows.
-    popular_games: int = Field(
-        default=500, ge=1, le=10_000, alias="GMP_POPULAR_GAMES", examples=["500"]
-    )
-    rising_games: int = Field(
-        default=500, ge=1, le=10_000, alias="GMP_RISING_GAMES", examples=["500"]
-    )
-    upcoming_games: int = Field(
-        default=200, ge=1, le=10_000, alias="GMP_UPCOMING_GAMES", examples=["200"]
-    )
 
     @model_validator(mode="after")
     def _waits_in_order(self) -> RawgSettings:
@@ -93,14 +108,6 @@ class RawgSettings(BaseSettings):
                 "GMP_RETRY_WAIT_MAX=60"
             )
         return self
-
-    def sizes(self) -> dict[str, int]:
-        """Each size setting's value, by its name (an endpoint's `size_setting`)."""
-        return {
-            "GMP_POPULAR_GAMES": self.popular_games,
-            "GMP_RISING_GAMES": self.rising_games,
-            "GMP_UPCOMING_GAMES": self.upcoming_games,
-        }
 
 
 class LakeSettings(BaseSettings):
@@ -202,7 +209,7 @@ class LogSettings(BaseSettings):
         return value.lower() if isinstance(value, str) else value
 
 
-class WarehouseSettings(BaseModel):
+class WarehouseSettings(PanelSizes):
     """The dbt side's own variables (the profile and its target are checked by `gmp transform`).
 
     Built from the env mapping `gmp transform` passes on to dbt, so it checks what dbt gets.

@@ -150,6 +150,9 @@ def test_the_lock_line_from_dbt_output_names_the_pid() -> None:
         ({"DBT_THREADS": "0"}, "DBT_THREADS='0' must be at least 1"),
         ({"DUCKDB_HTTPFS_EXTENSION": "/no/httpfs.duckdb_extension"}, "is not an existing file"),
         ({"DBT_PROFILES_DIR": "/tmp"}, "no profiles.yml in /tmp"),
+        # dbt ranks only a panel's first N games: a typo is refused before dbt starts.
+        ({"GMP_POPULAR_GAMES": "5OO"}, "GMP_POPULAR_GAMES='5OO'"),
+        ({"GMP_UPCOMING_GAMES": "0"}, "GMP_UPCOMING_GAMES='0' must be at least 1"),
     ],
 )
 def test_warehouse_settings_exit_2(env: dict[str, str], says: str) -> None:

@@ -57,7 +57,7 @@ latest as (
     from candidates
     qualify row_number() over (
         partition by {{ key }}
-        order by last_seen_run_date desc, observation_rank, {{ tie_breaker }}
+        order by last_seen_run_date desc nulls last, observation_rank nulls last, {{ tie_breaker }}
     ) = 1
 )
 {%- endmacro %}

@@ -9,11 +9,16 @@
          manifest says which page files make the commit, how many pages and records.
       2. Skip when the ledger <raw>._raw_loads already holds this very commit (same finished_at
          and page count) and the raw table has its pages: re-running a day costs one COPY.
-      3. Otherwise, in ONE transaction: delete the partition's rows, COPY exactly the manifest's
-         page files (FORCE = TRUE: idempotency comes from the delete, not from Snowflake's
-         load history, which skips an unchanged file and is wiped on the emulator by CREATE
-         TABLE IF NOT EXISTS), check pages and records against the manifest (rollback and fail
-         otherwise), record the commit in the ledger, commit. A re-load never duplicates rows.
+      3. Otherwise, in ONE transaction: delete the partition's rows, record the commit in the
+         ledger, COPY exactly the manifest's page files (FORCE = TRUE: idempotency comes from
+         the delete, not from Snowflake's load history, which skips an unchanged file and is
+         wiped on the emulator by CREATE TABLE IF NOT EXISTS), rewrite page_key to the lake key
+         (raw_load_page_key_sql), check pages, keys and records against the manifest (ROLLBACK
+         and fail otherwise), commit. A re-load never duplicates rows.
+    The session first sets TRANSACTION_ABORT_ON_ERROR = TRUE (a statement that fails inside the
+    transaction, e.g. a COPY of a missing or corrupt page, aborts the whole transaction: the raw
+    table and the ledger stay as they were) and TIMEZONE = 'UTC'; loaded_at is UTC
+    (metadata$start_scan_time converted to UTC in the COPY, sysdate() in INSERTs).
     A partition the caller reports as not committed (no manifest in the lake) is removed from
     the raw table, as it is invisible to DuckDB in dev.
 
@@ -46,11 +51,30 @@
         {%- endif -%}
         {%- do checked.append((endpoint, run_date, partition.get('committed', true))) -%}
     {%- endfor -%}
+    {% do raw_load_session() %}
     {% do raw_load_prepare(checked | map(attribute=0) | unique | list) %}
     {%- for endpoint, run_date, committed in checked if committed -%}
         {% do raw_load_one(endpoint, run_date, force) %}
     {%- endfor -%}
     {% do raw_load_remove(checked | rejectattr(2) | list) %}
+{%- endmacro %}
+
+
+{% macro raw_load_session() -%}
+    {#- Before anything else, in the session every later statement of the load uses (one
+        dbt run-operation = one connection). TRANSACTION_ABORT_ON_ERROR = TRUE: a failed
+        statement inside begin ... commit aborts (rolls back) the whole transaction, whatever
+        the client does next. TIMEZONE = 'UTC': timestamps the session renders are UTC.
+        https://docs.snowflake.com/en/sql-reference/parameters#transaction-abort-on-error
+        https://docs.snowflake.com/en/sql-reference/parameters#timezone -#}
+    {%- for statement in raw_load_session_sql() -%}
+        {% do run_query(statement) %}
+    {%- endfor -%}
+{%- endmacro %}
+
+{% macro raw_load_session_sql() -%}
+    {{ return(['alter session set transaction_abort_on_error = true',
+               "alter session set timezone = 'UTC'"]) }}
 {%- endmacro %}
 
 
@@ -149,36 +173,70 @@
     force = true
 {%- endmacro %}
 
-{% macro raw_load_copy_pages_sql(endpoint, run_date, files, key_prefix) -%}
-    {#- Snowflake: the pages straight into the raw table, page_key from metadata$filename (the
-        path below the stage URL, which is s3://bucket/<key_prefix>/). At most 1,000 FILES. -#}
+{% macro raw_load_copy_pages_sql(endpoint, run_date, files) -%}
+    {#- Snowflake: the pages straight into the raw table. page_key is metadata$filename as
+        Snowflake gives it (documented as the full path; the documentation's examples show a
+        path below the stage): raw_load_normalise_page_keys rewrites it in the same
+        transaction. loaded_at: METADATA$START_SCAN_TIME (TIMESTAMP_LTZ) in UTC, through
+        CONVERT_TIMEZONE, both on the documented lists for COPY transformations
+        (CURRENT_TIMESTAMP is not).
+        https://docs.snowflake.com/en/user-guide/querying-metadata
+        https://docs.snowflake.com/en/user-guide/data-load-transform#supported-functions
+        ON_ERROR = ABORT_STATEMENT (the default, said out loud): a corrupt page, or a page
+        named in FILES that the stage lacks, fails the statement.
+        https://docs.snowflake.com/en/sql-reference/sql/copy-into-table
+        At most 1,000 FILES per statement. -#}
     copy into {{ raw_load_table(endpoint) }} (run_date, page_key, page, loaded_at)
     from (
         select
             to_date('{{ run_date }}'),
-            '{{ key_prefix }}' || metadata$filename,
+            metadata$filename,
             $1,
-            current_timestamp()::timestamp_ntz
+            convert_timezone('UTC', metadata$start_scan_time)::timestamp_ntz
         from {{ raw_load_partition_path(endpoint, run_date) }}
     )
     files = ({% for file in files %}'{{ file }}'{{ ", " if not loop.last }}{% endfor %})
     file_format = (type = json)
+    on_error = abort_statement
     force = true
 {%- endmacro %}
 
+{% macro raw_load_page_key_sql(path, key_dir) -%}
+    {#- The lake key of a page from any path that ends in its file name: metadata$filename's
+        full form (s3://bucket/prefix/endpoint/run_date=D/page-00001.json), the form below the
+        stage URL (endpoint/run_date=D/page-00001.json) or the key itself all give
+        <key_dir>page-00001.json. REGEXP_SUBSTR: the last run of characters without '/'.
+        https://docs.snowflake.com/en/sql-reference/functions/regexp_substr -#}
+    {{ return("'" ~ key_dir ~ "' || regexp_substr(" ~ path ~ ", '[^/]+$')") }}
+{%- endmacro %}
+
+{% macro raw_load_normalise_page_keys_sql(endpoint, run_date, key_dir) -%}
+    {#- A plain UPDATE after the COPY, inside the load's transaction: REGEXP_SUBSTR is not on
+        the documented list of functions for COPY transformations. -#}
+    update {{ raw_load_table(endpoint) }}
+    set page_key = {{ raw_load_page_key_sql('page_key', key_dir) }}
+    where run_date = to_date('{{ run_date }}')
+{%- endmacro %}
+
+{% macro raw_load_normalise_page_keys(endpoint, run_date, key_dir) -%}
+    {#- Also callable by hand (and by the tests) for one partition. -#}
+    {% do run_query(raw_load_normalise_page_keys_sql(endpoint, run_date, key_dir)) %}
+{%- endmacro %}
+
 {% macro raw_load_copy_pages(endpoint, run_date, keys, scratch) -%}
-    {%- set path_prefix = lake_partition_path(endpoint, run_date) -%}
-    {%- set key_prefix = keys[0][:keys[0] | length - (keys[0].split('/')[-1] | length) - path_prefix | length] -%}
     {%- if is_snowflake_emulator() -%}
         {#- The emulator has no metadata$filename in COPY: one COPY per file through the
-            scratch table, page_key from the manifest. Same rows. -#}
+            scratch table, page_key the file's path below the stage URL (one of the forms of
+            metadata$filename), which the same UPDATE then normalises. loaded_at: sysdate(),
+            UTC (the emulator has no metadata$start_scan_time either). -#}
         {%- for key in keys -%}
+            {%- set file = key.split('/')[-1] -%}
             {% do run_query('truncate table ' ~ scratch) %}
-            {% do run_query(raw_load_copy_file_sql(scratch, endpoint, run_date, key.split('/')[-1])) %}
+            {% do run_query(raw_load_copy_file_sql(scratch, endpoint, run_date, file)) %}
             {% do run_query(
                 'insert into ' ~ raw_load_table(endpoint) ~ ' (run_date, page_key, page, loaded_at) '
-                ~ "select to_date('" ~ run_date ~ "'), '" ~ key ~ "', doc, current_timestamp()::timestamp_ntz"
-                ~ ' from ' ~ scratch) %}
+                ~ "select to_date('" ~ run_date ~ "'), '" ~ lake_partition_path(endpoint, run_date) ~ file
+                ~ "', doc, sysdate() from " ~ scratch) %}
         {%- endfor -%}
     {%- else -%}
         {%- for start in range(0, keys | length, 1000) -%}
@@ -186,7 +244,7 @@
             {%- for key in keys[start:start + 1000] -%}
                 {%- do files.append(key.split('/')[-1]) -%}
             {%- endfor -%}
-            {% do run_query(raw_load_copy_pages_sql(endpoint, run_date, files, key_prefix)) %}
+            {% do run_query(raw_load_copy_pages_sql(endpoint, run_date, files)) %}
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
@@ -215,9 +273,21 @@
     {%- endfor -%}
     {%- set keys = keys | sort -%}
     {%- if keys | length != page_count -%}
+        {% do run_query('drop table if exists ' ~ scratch) %}
         {{ exceptions.raise_compiler_error(endpoint ~ " " ~ run_date ~ ": the manifest lists "
             ~ keys | length ~ " pages but says page_count " ~ page_count) }}
     {%- endif -%}
+    {#- Every page sits in the partition's folder, whose key (with the lake prefix the extractor
+        used) becomes the page_key prefix of each loaded file; no quote can reach the SQL. -#}
+    {%- set key_dir = ('/'.join(keys[0].split('/')[:-1]) ~ '/') if keys else '' -%}
+    {%- for key in keys -%}
+        {%- if ('/'.join(key.split('/')[:-1]) ~ '/') != key_dir or "'" in key
+               or not ('/' ~ key_dir).endswith('/' ~ lake_partition_path(endpoint, run_date)) -%}
+            {% do run_query('drop table if exists ' ~ scratch) %}
+            {{ exceptions.raise_compiler_error(endpoint ~ " " ~ run_date ~ ": the manifest's page "
+                ~ key ~ " is not a file of the partition's folder .../" ~ lake_partition_path(endpoint, run_date)) }}
+        {%- endif -%}
+    {%- endfor -%}
 
     {#- 2. Already loaded? -#}
     {%- set loaded = run_query(
@@ -230,30 +300,41 @@
         {{ return(none) }}
     {%- endif -%}
 
-    {#- 3. Replace the partition in one transaction. -#}
+    {#- 3. Replace the partition in one transaction. A statement that fails in it aborts it
+        (TRANSACTION_ABORT_ON_ERROR, raw_load_session); a mismatch found here is rolled back
+        explicitly. Either way the raw table and the ledger keep their previous rows. -#}
     {% do run_query('begin') %}
     {% do run_query('delete from ' ~ raw ~ ' where ' ~ where) %}
     {% do run_query('delete from ' ~ ledger ~ " where endpoint = '" ~ endpoint ~ "' and " ~ where) %}
     {% do run_query(
         'insert into ' ~ ledger ~ ' (endpoint, run_date, finished_at, page_count, record_count, manifest, loaded_at)'
         ~ " select '" ~ endpoint ~ "', to_date('" ~ run_date ~ "'), '" ~ finished_at ~ "', "
-        ~ page_count ~ ', ' ~ record_count ~ ', doc, current_timestamp()::timestamp_ntz from ' ~ scratch) %}
+        ~ page_count ~ ', ' ~ record_count ~ ', doc, sysdate() from ' ~ scratch) %}
     {%- if keys -%}
         {% do raw_load_copy_pages(endpoint, run_date, keys, scratch) %}
+        {% do raw_load_normalise_page_keys(endpoint, run_date, key_dir) %}
     {%- endif -%}
     {%- set got = run_query(
-        'select count(*), coalesce(sum(array_size(page:results)), 0) from ' ~ raw ~ ' where ' ~ where).rows[0] -%}
-    {%- if got[0] | int != page_count or got[1] | int != record_count -%}
-        {% do run_query('rollback') %}
-        {% do run_query('drop table if exists ' ~ scratch) %}
-        {{ exceptions.raise_compiler_error(endpoint ~ " " ~ run_date ~ ": loaded " ~ got[0] ~ " pages / "
-            ~ got[1] ~ " records, the manifest says " ~ page_count ~ " / " ~ record_count
-            ~ "; rolled back (did the partition change while loading? re-run)") }}
+        'select count(*), count(distinct page_key), coalesce(sum(array_size(page:results)), 0)'
+        ~ ' from ' ~ raw ~ ' where ' ~ where).rows[0] -%}
+    {%- if got[0] | int != page_count or got[1] | int != page_count or got[2] | int != record_count -%}
+        {% do raw_load_abort(scratch, endpoint ~ " " ~ run_date ~ ": loaded " ~ got[0] ~ " pages ("
+            ~ got[1] ~ " distinct keys) / " ~ got[2]
+            ~ " records, the manifest says " ~ page_count ~ " / " ~ record_count
+            ~ "; rolled back (did the partition change while loading? re-run)") %}
     {%- endif -%}
     {% do run_query('commit') %}
     {% do run_query('drop table if exists ' ~ scratch) %}
     {{ log("raw load: " ~ endpoint ~ " " ~ run_date ~ ": " ~ page_count ~ " pages, "
         ~ record_count ~ " records loaded", info=true) }}
+{%- endmacro %}
+
+
+{% macro raw_load_abort(scratch, message) -%}
+    {#- A failure the loader detects inside its transaction: ROLLBACK, then fail. -#}
+    {% do run_query('rollback') %}
+    {% do run_query('drop table if exists ' ~ scratch) %}
+    {{ exceptions.raise_compiler_error(message) }}
 {%- endmacro %}
 
 

@@ -22,7 +22,7 @@ unnested as (
 
 final as (
     select * from unnested
-    {{ one_row_per('game_id, run_date, developer_id', 'list_position') }}
+    {{ one_row_per('game_id, run_date, developer_id', 'list_position nulls last') }}
 )
 
 select * from final

@@ -23,7 +23,8 @@ final as (
     from listed
     {{ one_row_per(
         'game_id, run_date',
-        'updated_at desc nulls last, endpoint_order, page_key desc, item_index desc',
+        'updated_at desc nulls last, endpoint_order nulls last, page_key desc nulls last,'
+        ' item_index desc nulls last',
     ) }}
 )
 

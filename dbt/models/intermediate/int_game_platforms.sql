@@ -37,7 +37,7 @@ unnested as (
 
 final as (
     select * from unnested
-    {{ one_row_per('game_id, run_date, platform_id', 'list_position') }}
+    {{ one_row_per('game_id, run_date, platform_id', 'list_position nulls last') }}
 )
 
 select * from final

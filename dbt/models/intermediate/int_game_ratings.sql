@@ -24,7 +24,7 @@ unnested as (
 
 final as (
     select * from unnested
-    {{ one_row_per('game_id, run_date, title', 'list_position') }}
+    {{ one_row_per('game_id, run_date, title', 'list_position nulls last') }}
 )
 
 select * from final

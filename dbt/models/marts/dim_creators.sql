@@ -13,7 +13,7 @@ observations as (
     from {{ ref('stg_rawg__creators') }}
 ),
 
-{{ latest_state('observations', 'creator_id', columns, 'games_count desc, name, slug') }},
+{{ latest_state('observations', 'creator_id', columns, 'games_count desc nulls last, name nulls last, slug nulls last') }},
 
 final as (
     select {{ columns | join(', ') }} from latest

@@ -17,7 +17,7 @@ observations as (
     from {{ ref('int_game_developers') }}
 ),
 
-{{ latest_state('observations', 'developer_id', columns, 'games_count desc, name, slug, image_background') }},
+{{ latest_state('observations', 'developer_id', columns, 'games_count desc nulls last, name nulls last, slug nulls last, image_background nulls last') }},
 
 final as (
     select {{ columns | join(', ') }} from latest

@@ -21,7 +21,7 @@ observations as (
     from {{ ref('int_game_observations') }}
 ),
 
-{{ latest_state('observations', 'game_id', columns, 'updated_at desc') }},
+{{ latest_state('observations', 'game_id', columns, 'updated_at desc nulls last') }},
 
 {%- if incremental %}
 
@@ -38,9 +38,9 @@ states as (
     select {{ columns | join(', ') }} from latest
     union all
     select {{ columns | join(', ') }}
-    from {{ this }}
+    from {{ this }} as current_row
     where game_id in (select game_id from detail_touched)
-        and game_id not in (select game_id from latest)
+        and not exists (select 1 from latest where latest.game_id = current_row.game_id)
         and not {{ in_built_range('last_seen_run_date') }}
 ),
 {%- else %}
@@ -61,7 +61,7 @@ details as (
     {%- if incremental %}
     where game_id in (select game_id from states)
     {%- endif %}
-    qualify row_number() over (partition by game_id order by run_date desc) = 1
+    qualify row_number() over (partition by game_id order by run_date desc nulls last) = 1
 ),
 
 final as (

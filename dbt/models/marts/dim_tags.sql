@@ -16,7 +16,7 @@ observations as (
     from {{ ref('int_game_tags') }}
 ),
 
-{{ latest_state('observations', 'tag_id', columns, 'games_count desc, name, slug, image_background') }},
+{{ latest_state('observations', 'tag_id', columns, 'games_count desc nulls last, name nulls last, slug nulls last, image_background nulls last') }},
 
 final as (
     select {{ columns | join(', ') }} from latest

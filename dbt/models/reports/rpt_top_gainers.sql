@@ -27,9 +27,9 @@ lagged as (
         added,
         toplay,
         in_panel,
-        lag(run_date) over (partition by game_id order by run_date) as previous_run_date,
-        lag(added) over (partition by game_id order by run_date) as previous_added,
-        lag(toplay) over (partition by game_id order by run_date) as previous_toplay
+        lag(run_date) over (partition by game_id order by run_date nulls last) as previous_run_date,
+        lag(added) over (partition by game_id order by run_date nulls last) as previous_added,
+        lag(toplay) over (partition by game_id order by run_date nulls last) as previous_toplay
     from snapshots
 ),
 

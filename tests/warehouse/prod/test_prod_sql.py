@@ -4,7 +4,8 @@
 exists), so the models are compiled on the emulator target: the same SQL, since only the DDL
 wrappers of macros/emulator/ differ there, and those are not in compiled model SQL. The loader's
 prod-only statements (the s3:// stage with its storage integration, the COPY that reads
-metadata$filename) cannot run on the emulator, so they are rendered and parsed here.
+metadata$filename and metadata$start_scan_time) cannot run on the emulator, so they are rendered
+and parsed here, with the session settings and the page_key UPDATE that go with them.
 """
 
 from __future__ import annotations
@@ -73,13 +74,14 @@ def test_compiled_models_and_tests_parse_as_snowflake(
 
 
 LOADER_SQL = """
+{{ raw_load_session_sql() | join(';\n') }};
 {{ raw_load_stage_ddl() }};
 {{ raw_load_table_ddl('games') }};
 {{ raw_load_ledger_ddl() }};
 {{ raw_load_copy_file_sql(raw_load_table('_load_games_20240501'), 'games', '2024-05-01',
                           '_manifest.json') }};
-{{ raw_load_copy_pages_sql('games', '2024-05-01', ['page-00001.json', 'page-00002.json'],
-                           'raw/rawg/') }}
+{{ raw_load_copy_pages_sql('games', '2024-05-01', ['page-00001.json', 'page-00002.json']) }};
+{{ raw_load_normalise_page_keys_sql('games', '2024-05-01', 'raw/rawg/games/run_date=2024-05-01/') }}
 """
 
 
@@ -94,12 +96,19 @@ def test_loader_prod_statements_parse_as_snowflake(
     out = dbt.ok("--quiet", "compile", "--inline", LOADER_SQL)
     statements = parse_snowflake(out, "the loader's prod SQL")
     kinds = [type(s).__name__ for s in statements]
-    assert kinds == ["Create", "Create", "Create", "Copy", "Copy"]
-    stage, copy = statements[0].sql("snowflake"), statements[-1].sql("snowflake")
+    assert kinds == ["Alter", "Alter", "Create", "Create", "Create", "Copy", "Copy", "Update"]
+    session = " ".join(s.sql("snowflake").lower() for s in statements[:2])
+    assert "transaction_abort_on_error = true" in session and "timezone = 'utc'" in session
+    stage = statements[2].sql("snowflake")
+    copy, update = statements[-2].sql("snowflake").lower(), statements[-1].sql("snowflake")
     assert "url='s3://lake-bucket/raw/rawg/'" in stage
     assert "storage_integration=GMP_LAKE_S3" in stage
     assert "metadata$filename" in copy
     assert "@" in copy and "/games/run_date=2024-05-01/" in copy
+    # Load time: METADATA$START_SCAN_TIME in UTC; CURRENT_TIMESTAMP is not documented in COPY.
+    assert "metadata$start_scan_time" in copy and "current_timestamp" not in copy
+    assert "regexp_substr" not in copy  # only in the UPDATE: not a documented COPY function
+    assert "'raw/rawg/games/run_date=2024-05-01/' || REGEXP_SUBSTR(page_key, '[^/]+$')" in update
 
 
 def test_loader_refuses_an_s3_stage_without_a_storage_integration(

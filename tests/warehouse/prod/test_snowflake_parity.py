@@ -6,6 +6,12 @@ from the stand-in's catalogue (games only they list included). Dev: `gmp transfo
 (DuckDB over httpfs). Prod path: per day, the raw load (COPY INTO from a file:// mirror of the
 lake) and `dbt build` of the same models on the emulator target. Then every mart and report
 dataset is compared table by table, row by row.
+
+A second, smaller lake holds ties that only a NULL decides (a game listed twice on a day with
+one item's `updated` null, a game's detail fetched twice with one `updated` null, taxonomy and
+companies embedded twice on a day with one `games_count` null): Snowflake puts NULLs first in
+`order by ... desc` and DuckDB last, so both engines pick the same rows only where the ordering
+says where NULLs go.
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from devstack.catalogue import Catalogue
+from devstack.catalogue import Catalogue, CatalogueConfig
+from devstack.s3server import S3Credentials
 from devstack.standin import StandinServer
 from tests.conftest import Gmp
-from tests.warehouse.dev_helpers import land
+from tests.warehouse.dev_helpers import lake_gmp, land
 from tests.warehouse.prod.emulator import EmulatorDbt, SnowflakeEmulator
 from tests.warehouse.prod.test_prod_sql import MARTS, REPORTS
 
@@ -65,6 +72,25 @@ def land_panels(gmp: Gmp, catalogue: Catalogue) -> None:
             land(gmp, endpoint, day_text, [catalogue.game(i, day) for i in listed_ids])
 
 
+def transform_days(gmp: Gmp, tmp_path: Path, name: str, days: tuple[str, ...], **env: str) -> None:
+    """`gmp transform --run-date` of each day, in order; each must succeed."""
+    for day in days:
+        result = gmp(
+            "transform",
+            "--run-date",
+            day,
+            timeout=600,
+            **env,
+            DBT_TARGET_PATH=str(tmp_path / f"{name}-target"),
+            DBT_LOG_PATH=str(tmp_path / f"{name}-logs"),
+        )
+        assert result.code == 0, (
+            "\n".join(line for line in result.stdout.splitlines() if "ERROR" in line)
+            + result.stdout[-3000:]
+            + result.stderr[-3000:]
+        )
+
+
 def normalise(value: Any) -> Any:
     """One spelling per value across DuckDB and Snowflake result types."""
     if isinstance(value, decimal.Decimal):
@@ -98,21 +124,7 @@ def test_marts_on_the_emulator_equal_the_duckdb_marts(
     land_panels(gmp, standin.catalogue)
 
     def transform_each_day(name: str, **env: str) -> None:
-        for day in DAYS:
-            result = gmp(
-                "transform",
-                "--run-date",
-                day,
-                timeout=600,
-                **env,
-                DBT_TARGET_PATH=str(tmp_path / f"{name}-target"),
-                DBT_LOG_PATH=str(tmp_path / f"{name}-logs"),
-            )
-            assert result.code == 0, (
-                "\n".join(line for line in result.stdout.splitlines() if "ERROR" in line)
-                + result.stdout[-3000:]
-                + result.stderr[-3000:]
-            )
+        transform_days(gmp, tmp_path, name, DAYS, **env)
 
     # Dev: DuckDB reading the lake, as a user runs it.
     duckdb_path = tmp_path / "dev.duckdb"
@@ -186,6 +198,7 @@ def compare_schema(
     }
     assert dev_tables >= expected
     assert emulated == dev_tables
+    differing = {}  # every table that differs, not only the first
     for table in sorted(dev_tables):
         columns = [
             c
@@ -200,6 +213,110 @@ def compare_schema(
         prod_rows = rows_of(emulator.query(database, f"select {select} from {schema}.{table}"))
         if table in expected:
             assert dev_rows, f"{schema}.{table} is empty on DuckDB: nothing compared"
-        assert len(prod_rows) == len(dev_rows), f"{schema}.{table}: row counts differ"
+        if len(prod_rows) != len(dev_rows):
+            differing[table] = f"row counts differ: {len(dev_rows)} on DuckDB, {len(prod_rows)}"
+            continue
         mismatched = [(d, p) for d, p in zip(dev_rows, prod_rows, strict=True) if d != p]
-        assert not mismatched, f"{schema}.{table}: first differing rows {mismatched[:3]}"
+        if mismatched:
+            differing[table] = f"first differing rows (DuckDB, emulator) {mismatched[:3]}"
+    assert not differing, f"{schema}: " + "\n".join(f"{t}: {d}" for t, d in differing.items())
+
+
+NULL_DAY = "2024-05-01"
+Item = dict[str, Any]
+
+
+def company(id_: int, name: str, games_count: int | None) -> Item:
+    """A genre/tag/developer/publisher object as RAWG embeds it."""
+    slug = name.lower().replace(" ", "-")
+    return {"id": id_, "name": name, "slug": slug, "games_count": games_count,
+            "image_background": f"https://media.example/{slug}.jpg"}  # fmt: skip
+
+
+def embed_twice(first: Item, second: Item, counts: tuple[int | None, int | None]) -> None:
+    """The same genre, tag, platform and store in two games of one day, one of them with a
+    null games_count: which embed a dim keeps is decided by `games_count desc` alone."""
+    for n, (item, count) in enumerate(zip((first, second), counts, strict=True)):
+        label = "Null" if count is None else "Counted"
+        item["genres"].append(company(90001, f"{label} Genre", count))
+        item["tags"].append({**company(90002, f"{label} Tag", count), "language": "eng"})
+        item["platforms"].append(
+            {"platform": {**company(90003, f"{label} Platform", count), "image": None,
+                          "year_start": None, "year_end": None},
+             "released_at": None, "requirements_en": None, "requirements_ru": None}
+        )  # fmt: skip
+        item["stores"].append(
+            {"id": 90100 + n, "store": {**company(90004, f"{label} Store", count),
+                                        "domain": "store.example"}}
+        )  # fmt: skip
+
+
+def null_tie_lake(catalogue: Catalogue) -> dict[str, list[Item]]:
+    """One day's partitions (endpoint -> items in listing order) whose dedups are decided by a
+    NULL: each time, the row with the null comes later in the listing, so neither page nor
+    position can hide a NULL that sorts first."""
+    day = dt.date.fromisoformat(NULL_DAY)
+    ids = list(catalogue.game_ids_updated_on(day))
+    games = [catalogue.game(i, day) for i in ids]
+    embed_twice(games[2], games[3], (7, None))
+    # Listed twice on the day, the second time without `updated` (stg_rawg__games).
+    relisted = {**catalogue.game(ids[0], day), "updated": None, "added": 1, "rating": 0.5}
+    # Listed dated in /games and undated in a panel (int_game_observations).
+    panel = [{**catalogue.game(ids[1], day), "updated": None, "added": 2}]
+    details = []
+    # The same developer and publisher in three details of the day, one with a null
+    # games_count (dim_developers, dim_publishers).
+    for game_id, count in zip(ids[:3], (11, None, 13), strict=True):
+        body = json.loads(catalogue.game_detail_json(game_id, day) or "{}")
+        label = "Null" if count is None else "Counted"
+        body["developers"] = [company(90005, f"{label} Developer", count)]
+        body["publishers"] = [company(90006, f"{label} Publisher", count)]
+        details.append(body)
+    # Fetched twice on the day, the second body without `updated` (stg_rawg__game_details).
+    undated = {**details[0], "updated": None, "description_raw": "the undated body",
+               "website": "https://undated.example"}  # fmt: skip
+    return {
+        "games": [*games, relisted],
+        "games_popular": panel,
+        "game_details": [*details, undated],
+    }
+
+
+def test_null_tie_breakers_pick_the_same_rows_on_both_engines(
+    tmp_path: Path,
+    s3: S3Credentials,
+    s3_client: object,
+    emulator_dbt: Callable[..., EmulatorDbt],
+    snowflake_emulator: SnowflakeEmulator,
+    emulator_database: str,
+) -> None:
+    gmp = lake_gmp(s3, s3_client, "t/parity-null-ties/raw/rawg", "http://127.0.0.1:9")
+    lake = null_tie_lake(Catalogue(CatalogueConfig(games_per_day=6)))
+    for endpoint, items in lake.items():
+        land(gmp, endpoint, NULL_DAY, items)
+
+    duckdb_path = tmp_path / "dev.duckdb"
+    transform_days(gmp, tmp_path, "dev", (NULL_DAY,), DUCKDB_PATH=str(duckdb_path))
+    dbt = emulator_dbt(client=gmp.client, bucket=gmp.s3.bucket, prefix=gmp.prefix)
+    dbt.mirror.refresh()
+    transform_days(
+        gmp, tmp_path, "prod", (NULL_DAY,),
+        **dbt.env, DBT_TARGET="emulator", GMP_RAW_STAGE_URL=dbt.mirror.url,
+    )  # fmt: skip
+
+    with duckdb.connect(str(duckdb_path), read_only=True) as dev:
+        # The dated row wins on DuckDB (the reference), whatever the emulator does.
+        undated_game = lake["games"][-1]["id"]
+        assert dev.execute(
+            "select added, description_raw from marts.dim_games where game_id = ?", [undated_game]
+        ).fetchall() == [(lake["games"][0]["added"], lake["game_details"][0]["description_raw"])]
+        for dim, key in (("dim_genres", "genre_id"), ("dim_tags", "tag_id"),
+                         ("dim_platforms", "platform_id"), ("dim_stores", "store_id")):  # fmt: skip
+            names = dev.execute(f"select name, games_count from marts.{dim} where {key} > 90000")
+            assert [row[1] for row in names.fetchall()] == [7], dim
+        for dim in ("dim_developers", "dim_publishers"):
+            counts = dev.execute(f"select games_count from marts.{dim}").fetchall()
+            assert counts == [(13,)], dim
+        # Both engines keep the same rows, mart by mart and report by report.
+        for schema, expected in (("marts", set()), ("reports", set())):
+            compare_schema(dev, snowflake_emulator, emulator_database, schema, expected)

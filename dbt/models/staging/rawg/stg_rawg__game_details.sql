@@ -29,7 +29,7 @@ renamed as (
 
 final as (
     select * from renamed
-    {{ one_row_per('run_date, game_id', 'updated_at desc, page_key desc, item_index desc') }}
+    {{ one_row_per('run_date, game_id', 'updated_at desc nulls last, page_key desc nulls last, item_index desc nulls last') }}
 )
 
 select * from final

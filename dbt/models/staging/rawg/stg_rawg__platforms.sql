@@ -20,7 +20,7 @@ renamed as (
 
 final as (
     select * from renamed
-    {{ one_row_per('run_date, platform_id', 'page_key desc, item_index desc') }}
+    {{ one_row_per('run_date, platform_id', 'page_key desc nulls last, item_index desc nulls last') }}
 )
 
 select * from final
