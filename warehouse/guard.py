@@ -114,13 +114,19 @@ def check_unlocked(path: Path) -> None:
         raise
 
 
+# dbt's line for a failed data test: `1 of 101 FAIL 2 gates_stg_rawg__games ... [FAIL 2 in 0.05s]`
+_FAILED_GATES = re.compile(r"\bFAIL \d+ (gates_\w+)")
+
+
 class LockSpotter(io.TextIOBase):
-    """Passes dbt's output through, remembering whether DuckDB reported a held lock."""
+    """Passes dbt's output through, remembering whether DuckDB reported a held lock and which
+    `gates` tests failed."""
 
     def __init__(self, out: TextIO) -> None:
         super().__init__()
         self._out = out
         self.lock: re.Match[str] | None = None
+        self.failed_gates: list[str] = []
 
     def isatty(self) -> bool:
         return self._out.isatty()
@@ -128,6 +134,9 @@ class LockSpotter(io.TextIOBase):
     def write(self, text: str) -> int:
         if self.lock is None:
             self.lock = _LOCK.search(text)
+        for name in _FAILED_GATES.findall(text):
+            if name not in self.failed_gates:
+                self.failed_gates.append(name)
         return self._out.write(text)
 
     def flush(self) -> None:

@@ -11,6 +11,8 @@ from gmp.boundary import cli_errors
 from gmp.dates import parse_days
 from gmp.roles import require
 
+_SHOWN_GATES = 3  # failed `gates` tests whose broken rules a failed build lists (dbt show each)
+
 
 def transform(  # noqa: PLR0917 - typer: the signature is the command line
     run_date: Annotated[
@@ -37,8 +39,9 @@ def transform(  # noqa: PLR0917 - typer: the signature is the command line
     """Build the warehouse for RUN_DATE (or --start..--end) with `dbt build` (what a dbt pod runs).
 
     Reads only the lake partitions of those days that are committed, replaces their rows in
-    every incremental table, refreshes the latest-state dims, and runs the data and unit
-    tests. Target: DBT_TARGET (dev = DuckDB at DUCKDB_PATH over the lake; prod = Snowflake).
+    every incremental table, refreshes the latest-state dims, and runs the data tests (one
+    `gates` test per model; a failed one's broken rules are listed); the dbt unit tests run in
+    CI. Target: DBT_TARGET (dev = DuckDB at DUCKDB_PATH over the lake; prod = Snowflake).
 
     Exit codes: 0 built; 2 bad date or setting (DBT_TARGET naming no profile target included),
     or no endpoint has a committed partition in those days (unless --allow-empty); 1 dbt failed
@@ -47,12 +50,19 @@ def transform(  # noqa: PLR0917 - typer: the signature is the command line
     with cli_errors():
         require("transform", "transform")
         from warehouse import guard
-        from warehouse.dbt import DEV_TARGETS, checked_env, first_committed, run_dbt, warehouse_file
+        from warehouse.dbt import (
+            DEV_TARGETS,
+            build_args,
+            checked_env,
+            first_committed,
+            run_dbt,
+            warehouse_file,
+        )
 
         days = parse_days(run_date, start, end)
         env, settings, lake = checked_env(days)
         out = guard.LockSpotter(sys.stdout)
-        build = ["build", *(["--full-refresh"] if full_refresh else [])]
+        build = build_args(full_refresh)
         code = 0
         if settings.target in DEV_TARGETS:
             guard.check_unlocked(warehouse_file(env, settings))
@@ -76,6 +86,8 @@ def transform(  # noqa: PLR0917 - typer: the signature is the command line
             locked = out.locked()
             if locked is not None:
                 raise locked
+            for name in out.failed_gates[:_SHOWN_GATES]:  # which rule: one row per gate broken
+                run_dbt(settings, ["show", "--select", name, "--limit", "20"], env, sys.stdout)
             typer.echo(
                 f"gmp: error: dbt failed (exit {code}) for run_date {days[0]}"
                 + (f"..{days[-1]}" if len(days) > 1 else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -114,6 +115,18 @@ def popularity_rows(
 
 def transform(gmp: Gmp, *args: str, timeout: float = 600, **env: str) -> Result:
     return gmp("transform", *args, timeout=timeout, **env)
+
+
+def dbt_unit_tests(gmp: Gmp, *args: str) -> Result:
+    """`dbt test --select test_type:unit` on gmp's warehouse, with the env `gmp transform` gives
+    dbt (a day's build leaves the unit tests to CI; they need the models' parents built)."""
+    from warehouse.dbt import dbt_env, dbt_settings, range_env, run_dbt
+
+    settings = dbt_settings(gmp.env)
+    env = {**dbt_env(gmp.env, settings), **range_env([dt.date(2024, 5, 1)])}
+    out = io.StringIO()
+    code = run_dbt(settings, ["test", "--select", "test_type:unit", *args], env, out)
+    return Result(code, out.getvalue(), "")
 
 
 def transformed(gmp: Gmp, *args: str, **env: str) -> Result:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -62,7 +63,10 @@ def test_a_failing_data_test_fails_the_transform(
 
     result = transform(gmp, "--run-date", day.isoformat())
     assert result.code == 1, result.stdout[-4000:]
-    assert "FAIL 1 not_null_stg_rawg__games_name" in result.stdout
+    assert "FAIL 1 gates_stg_rawg__games" in result.stdout  # one rule broken: the gate is named
+    assert re.search(r"\|\s*not_null\s*\|\s*name\s*\|\s*1\s*\|", result.stdout), result.stdout[
+        -3000:
+    ]
     assert "SKIP" in result.stdout  # what depends on the failed test is not built
     assert "gmp: error: dbt failed" in result.stderr
     assert s3.secret_key not in result.stdout + result.stderr

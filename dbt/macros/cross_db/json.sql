@@ -40,6 +40,35 @@
 {%- endmacro %}
 
 
+{% macro json_columns(expr, fields) -%}
+    {#- `<value> as <column>` for each (column, path, type) of `fields`, comma-separated: the
+        typed values of several keys of one JSON object, each as json_value would read it
+        (`type` 'json' excluded). -#}
+    {{ return(adapter.dispatch('json_columns', 'game_market')(expr, fields)) }}
+{%- endmacro %}
+
+{% macro default__json_columns(expr, fields) -%}
+    {%- for column, path, type in fields %}
+        {{ json_value(expr, path, type) }} as {{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro duckdb__json_columns(expr, fields) -%}
+    {#- One json_extract_string with the list of paths parses the object once for every key
+        (one call per key parsed it once per key: 8x slower on a /games page). The call is
+        repeated for each element, and DuckDB's optimizer computes the common expression once. -#}
+    {%- set paths = [] -%}
+    {%- for column, path, type in fields -%}
+        {%- if type == 'json' -%}
+            {{ exceptions.raise_compiler_error("json_columns: " ~ column ~ " is of type json") }}
+        {%- endif -%}
+        {%- do paths.append("'$." ~ path ~ "'") -%}
+    {%- endfor -%}
+    {%- for column, path, type in fields %}
+        try_cast(json_extract_string({{ expr }}, [{{ paths | join(', ') }}])[{{ loop.index }}] as {{ json_sql_type(type) }}) as {{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
 {% macro json_sql_type(type) -%}
     {{ return(adapter.dispatch('json_sql_type', 'game_market')(type)) }}
 {%- endmacro %}

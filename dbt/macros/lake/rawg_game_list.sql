@@ -55,26 +55,38 @@ source as (
 
 renamed as (
     select
-        {{ json_value('item', 'id', 'int') }} as game_id,
         run_date,
         {%- if ranked %}
         {{ rawg_list_rank('page_key', 'item_index') }} as rank,
         {%- endif %}
-        {%- for column, path, type in rawg_game_fields() %}
-        {%- if column == 'tba' %}
-        -- RAWG leaves tba out of some items: not to be announced
-        coalesce({{ json_value('item', path, type) }}, false) as {{ column }},
-        {%- else %}
-        {{ json_value('item', path, type) }} as {{ column }},
-        {%- endif %}
-        {%- endfor %}
+        {{- json_columns('item', [('game_id', 'id', 'int')] + rawg_game_fields()) }},
         page_key,
         item_index
     from source
 ),
 
+typed as (
+    select
+        game_id,
+        run_date,
+        {%- if ranked %}
+        rank,
+        {%- endif %}
+        {%- for column in rawg_game_columns() %}
+        {%- if column == 'tba' %}
+        -- RAWG leaves tba out of some items: not to be announced
+        coalesce(tba, false) as tba,
+        {%- else %}
+        {{ column }},
+        {%- endif %}
+        {%- endfor %}
+        page_key,
+        item_index
+    from renamed
+),
+
 final as (
-    select * from renamed
+    select * from typed
     {{ one_row_per('run_date, game_id', 'updated_at desc nulls last, page_key desc nulls last, item_index desc nulls last') }}
 )
 

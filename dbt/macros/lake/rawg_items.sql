@@ -39,13 +39,22 @@
 {%- endmacro %}
 
 
+{% macro rawg_taxonomy_fields(prefix='') -%}
+    {#- (column, JSON path, type) of name, slug, games_count, image_background: every
+        genre/platform/store/tag/company/person object has them, in a snapshot and embedded in
+        a game alike. `prefix` is the path to the object inside a larger one, e.g. 'platform.'. -#}
+    {{ return([
+        ('name', prefix ~ 'name', 'text'),
+        ('slug', prefix ~ 'slug', 'text'),
+        ('games_count', prefix ~ 'games_count', 'int'),
+        ('image_background', prefix ~ 'image_background', 'text'),
+    ]) }}
+{%- endmacro %}
+
+
 {% macro rawg_taxonomy_columns(expr) -%}
-    {#- name, slug, games_count, image_background: every genre/platform/store/tag/company/person
-        object has them, in a snapshot and embedded in a game alike. -#}
-    {{ json_value(expr, 'name', 'text') }} as name,
-        {{ json_value(expr, 'slug', 'text') }} as slug,
-        {{ json_value(expr, 'games_count', 'int') }} as games_count,
-        {{ json_value(expr, 'image_background', 'text') }} as image_background
+    {#- The rawg_taxonomy_fields of a taxonomy object, as select-list columns. -#}
+    {{ json_columns(expr, rawg_taxonomy_fields()) }}
 {%- endmacro %}
 
 

@@ -11,8 +11,7 @@ unnested as (
     select
         games.game_id,
         games.run_date,
-        {{ json_value(json_element('genre'), 'id', 'int') }} as genre_id,
-        {{ rawg_taxonomy_columns(json_element('genre')) }},
+        {{- json_columns(json_element('genre'), [('genre_id', 'id', 'int')] + rawg_taxonomy_fields()) }},
         {{ json_element_index('genre') }} as list_position
     from games
     {{ json_array_elements(parse_json('games.genres'), 'genre') }}

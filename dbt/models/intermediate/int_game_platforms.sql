@@ -14,29 +14,43 @@ unnested as (
     select
         games.game_id,
         games.run_date,
-        {{ json_value(json_element('entry'), 'platform.id', 'int') }} as platform_id,
-        {{ rawg_taxonomy_columns(json_get(json_element('entry'), 'platform')) }},
-        {{ json_value(json_element('entry'), 'platform.image', 'text') }} as image,
-        {{ json_value(json_element('entry'), 'platform.year_start', 'int') }} as year_start,
-        {{ json_value(json_element('entry'), 'platform.year_end', 'int') }} as year_end,
-        {{ json_value(json_element('entry'), 'released_at', 'date') }} as released_at,
-        coalesce(
-            {{ json_value(json_element('entry'), 'requirements_en.minimum', 'text') }},
-            {{ json_value(json_element('entry'), 'requirements.minimum', 'text') }}
-        ) as requirements_en_minimum,
-        coalesce(
-            {{ json_value(json_element('entry'), 'requirements_en.recommended', 'text') }},
-            {{ json_value(json_element('entry'), 'requirements.recommended', 'text') }}
-        ) as requirements_en_recommended,
-        {{ json_value(json_element('entry'), 'requirements_ru.minimum', 'text') }} as requirements_ru_minimum,
-        {{ json_value(json_element('entry'), 'requirements_ru.recommended', 'text') }} as requirements_ru_recommended,
+        {{- json_columns(json_element('entry'), [('platform_id', 'platform.id', 'int')]
+            + rawg_taxonomy_fields('platform.') + [
+            ('image', 'platform.image', 'text'),
+            ('year_start', 'platform.year_start', 'int'),
+            ('year_end', 'platform.year_end', 'int'),
+            ('released_at', 'released_at', 'date'),
+            ('listed_en_minimum', 'requirements_en.minimum', 'text'),
+            ('listed_en_recommended', 'requirements_en.recommended', 'text'),
+            ('detail_minimum', 'requirements.minimum', 'text'),
+            ('detail_recommended', 'requirements.recommended', 'text'),
+            ('requirements_ru_minimum', 'requirements_ru.minimum', 'text'),
+            ('requirements_ru_recommended', 'requirements_ru.recommended', 'text'),
+        ]) }},
         {{ json_element_index('entry') }} as list_position
     from games
     {{ json_array_elements(parse_json('games.platforms'), 'entry') }}
 ),
 
 final as (
-    select * from unnested
+    select
+        game_id,
+        run_date,
+        platform_id,
+        name,
+        slug,
+        games_count,
+        image_background,
+        image,
+        year_start,
+        year_end,
+        released_at,
+        coalesce(listed_en_minimum, detail_minimum) as requirements_en_minimum,
+        coalesce(listed_en_recommended, detail_recommended) as requirements_en_recommended,
+        requirements_ru_minimum,
+        requirements_ru_recommended,
+        list_position
+    from unnested
     {{ one_row_per('game_id, run_date, platform_id', 'list_position nulls last') }}
 )
 

@@ -13,10 +13,12 @@ unnested as (
     select
         games.game_id,
         games.run_date,
-        {{ json_value(json_element('rating'), 'title', 'text') }} as title,
-        {{ json_value(json_element('rating'), 'id', 'int') }} as rating_id,
-        {{ json_value(json_element('rating'), 'count', 'int') }} as rating_count,
-        {{ json_value(json_element('rating'), 'percent', 'float') }} as rating_percent,
+        {{- json_columns(json_element('rating'), [
+            ('title', 'title', 'text'),
+            ('rating_id', 'id', 'int'),
+            ('rating_count', 'count', 'int'),
+            ('rating_percent', 'percent', 'float'),
+        ]) }},
         {{ json_element_index('rating') }} as list_position
     from games
     {{ json_array_elements(parse_json('games.ratings'), 'rating') }}

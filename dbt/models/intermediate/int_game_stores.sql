@@ -12,10 +12,10 @@ unnested as (
     select
         games.game_id,
         games.run_date,
-        {{ json_value(json_element('link'), 'store.id', 'int') }} as store_id,
-        {{ json_value(json_element('link'), 'id', 'int') }} as game_store_id,
-        {{ rawg_taxonomy_columns(json_get(json_element('link'), 'store')) }},
-        {{ json_value(json_element('link'), 'store.domain', 'text') }} as domain,
+        {{- json_columns(json_element('link'),
+            [('store_id', 'store.id', 'int'), ('game_store_id', 'id', 'int')]
+            + rawg_taxonomy_fields('store.') + [('domain', 'store.domain', 'text')]
+        ) }},
         {{ json_element_index('link') }} as list_position
     from games
     {{ json_array_elements(parse_json('games.stores'), 'link') }}

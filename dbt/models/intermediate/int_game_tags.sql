@@ -11,9 +11,9 @@ unnested as (
     select
         games.game_id,
         games.run_date,
-        {{ json_value(json_element('tag'), 'id', 'int') }} as tag_id,
-        {{ rawg_taxonomy_columns(json_element('tag')) }},
-        {{ json_value(json_element('tag'), 'language', 'text') }} as language,
+        {{- json_columns(json_element('tag'),
+            [('tag_id', 'id', 'int')] + rawg_taxonomy_fields() + [('language', 'language', 'text')]
+        ) }},
         {{ json_element_index('tag') }} as list_position
     from games
     {{ json_array_elements(parse_json('games.tags'), 'tag') }}
