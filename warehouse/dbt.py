@@ -106,6 +106,9 @@ def dbt_env(env: Mapping[str, str], settings: DbtSettings) -> dict[str, str]:
     out = {k: v for k, v in env.items() if v != "" or k not in _EMPTY_MEANS_UNSET}
     out["DBT_TARGET"] = settings.target
     out.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    # dbt's artifacts (manifest.json twice, run_results.json) cost ~0.5 s of a day's build and
+    # nothing reads them; DBT_WRITE_JSON=true brings them back (`--docs` writes them anyway).
+    out.setdefault("DBT_WRITE_JSON", "false")
     for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         value = out.pop(name, None)
         if value:

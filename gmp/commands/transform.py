@@ -81,7 +81,7 @@ def transform(  # noqa: PLR0917 - typer: the signature is the command line
         if code == 0:
             code = run_dbt(settings, build, env, cast(TextIO, out))
         if code == 0 and docs:
-            code = run_dbt(settings, ["docs", "generate"], env, cast(TextIO, out))
+            code = run_dbt(settings, ["docs", "generate", "--write-json"], env, cast(TextIO, out))
         if code != 0:
             locked = out.locked()
             if locked is not None:

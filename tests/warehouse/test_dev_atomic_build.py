@@ -66,7 +66,8 @@ def test_a_failed_insert_leaves_the_tables_as_they_were(
             ).fetchone() or (0,)
             assert count, f"{table} has no row of {DAYS[1]}: the rebuild would delete nothing"
 
-    failed = transform(gmp, "--run-date", DAYS[1], GMP_TEST_FAIL_INSERT_INTO=",".join(FAILING))
+    failed = transform(gmp, "--run-date", DAYS[1], GMP_TEST_FAIL_INSERT_INTO=",".join(FAILING),
+                       DBT_WRITE_JSON="true")  # fmt: skip
     assert failed.code == 1, failed.stdout[-4000:]
     results = run_results(path)
     for table in FAILING:  # each failed at its INSERT (the forced cast), after its DELETEs ran

@@ -255,7 +255,7 @@ def check_transform_streams_dbt_output_without_secrets(built: Built) -> None:
 
 def check_the_dbt_unit_tests_pass(built: Built) -> None:
     """The dbt unit tests (left out of a day's build) run here, in CI, every one of them."""
-    result = dbt_unit_tests(built.gmp)
+    result = dbt_unit_tests(built.gmp, "--write-json")
     assert result.code == 0, result.stdout[-6000:]
     manifest = json.loads((Path(str(built.db) + ".dbt") / "target" / "manifest.json").read_text())
     defined = len(manifest["unit_tests"])

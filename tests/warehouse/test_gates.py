@@ -35,7 +35,7 @@ def selected(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
     build = build_args()
     assert build[0] == "build"
     command = [settings.executable, "ls", *build[1:], "--resource-type", "test",
-               "--output", "json", "--output-keys", "unique_id", "--quiet",
+               "--output", "json", "--output-keys", "unique_id", "--quiet", "--write-json",
                "--project-dir", str(settings.project_dir),
                "--profiles-dir", str(settings.profiles_dir)]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
