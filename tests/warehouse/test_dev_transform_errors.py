@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import pytest
 from devstack.catalogue import Catalogue, CatalogueConfig
 from devstack.s3server import S3Credentials
 from tests.conftest import GMP
-from tests.warehouse.dev_helpers import lake_gmp, land, page_key, transform
+from tests.warehouse.dev_helpers import lake_gmp, land, page_key, rows, transform, warehouse
+from warehouse.dbt import DEFAULT_PROJECT_DIR as DBT_PROJECT
 
 
 def gmp_transform(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -70,6 +72,41 @@ def test_a_failing_data_test_fails_the_transform(
     assert "SKIP" in result.stdout  # what depends on the failed test is not built
     assert "gmp: error: dbt failed" in result.stderr
     assert s3.secret_key not in result.stdout + result.stderr
+
+
+def test_a_column_added_to_a_mart_fails_the_incremental_build(
+    s3: S3Credentials, s3_client: object, tmp_path: Path
+) -> None:
+    """on_schema_change: fail (DuckDB's check is the project's own, macros/incremental/
+    schema_changes.sql): a model that gained a column fails until --full-refresh; the table
+    keeps its rows."""
+    day = dt.date(2024, 5, 1)
+    catalogue = Catalogue(CatalogueConfig(games_per_day=3))
+    items = [catalogue.game(i, day) for i in catalogue.game_ids_updated_on(day)]
+    db = tmp_path / "warehouse.duckdb"
+    gmp = lake_gmp(s3, s3_client, "t/dev-schema-change/raw/rawg", "http://127.0.0.1:9",
+                   DUCKDB_PATH=str(db))  # fmt: skip
+    land(gmp, "games", day.isoformat(), items)
+    assert transform(gmp, "--run-date", day.isoformat()).code == 0
+    with warehouse(db) as con:
+        before = rows(con, "select * from marts.dim_games order by game_id")
+
+    project = tmp_path / "dbt"
+    shutil.copytree(
+        DBT_PROJECT, project, ignore=shutil.ignore_patterns("target", "logs", ".*", "*.duckdb*")
+    )
+    model = project / "models" / "marts" / "dim_games.sql"
+    model.write_text(
+        model.read_text().replace("select * from final", "select *, 1 as added_column from final")
+    )
+    changed = transform(gmp, "--run-date", day.isoformat(), GMP_DBT_PROJECT_DIR=str(project))
+    assert changed.code == 1, changed.stdout[-3000:]
+    assert "out of sync" in changed.stdout and "added_column" in changed.stdout
+    with warehouse(db) as con:
+        assert rows(con, "select * from marts.dim_games order by game_id") == before
+    rebuilt = transform(gmp, "--run-date", day.isoformat(), "--full-refresh",
+                        GMP_DBT_PROJECT_DIR=str(project))  # fmt: skip
+    assert rebuilt.code == 0, rebuilt.stdout[-3000:]
 
 
 def test_a_target_the_profile_lacks_is_exit_2_naming_the_targets() -> None:
