@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from gmp.boundary import known_secrets, load_settings
 from gmp.errors import UsageError
@@ -20,6 +21,7 @@ from warehouse import guard
 
 if TYPE_CHECKING:
     from extractor.lake import Lake
+    from gmp.settings import LakeSettings
 
 # The repo's dbt project, next to the `workflows` package; images set GMP_DBT_PROJECT_DIR.
 DEFAULT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
@@ -151,24 +153,24 @@ def build_args(full_refresh: bool = False) -> list[str]:
     ]
 
 
-def run_dbt(settings: DbtSettings, args: Sequence[str], env: Mapping[str, str], out: TextIO) -> int:
-    """Run dbt, streaming its output line by line with known secrets blanked; its exit code."""
+def dbt_arguments(settings: DbtSettings, args: Sequence[str], out: TextIO) -> list[str]:
+    """The command line after `dbt`: ARGS on our project, profiles and target."""
     colors = ["--use-colors" if out.isatty() else "--no-use-colors"]
-    command = [
-        settings.executable,
-        *colors,
-        *args,
+    where = [
         "--project-dir",
         str(settings.project_dir),
         "--profiles-dir",
         str(settings.profiles_dir),
-        "--target",
-        settings.target,
     ]
-    secrets = known_secrets()
+    return [*colors, *args, *where, "--target", settings.target]
+
+
+def _start(
+    command: Sequence[str], settings: DbtSettings, env: Mapping[str, str], **kwargs: Any
+) -> Any:
     from workflows.runner import children  # dbt dies with gmp, even on kill -9
 
-    with children.popen(
+    return children.popen(
         command,
         env=dict(env),
         cwd=settings.project_dir,
@@ -177,25 +179,109 @@ def run_dbt(settings: DbtSettings, args: Sequence[str], env: Mapping[str, str], 
         text=True,
         errors="replace",
         bufsize=1,
-    ) as proc:
-        assert proc.stdout is not None
+        **kwargs,
+    )
+
+
+def _stream(proc: subprocess.Popen[str], out: TextIO) -> int:
+    """dbt's output, line by line with known secrets blanked, then its exit code."""
+    secrets = known_secrets()
+    assert proc.stdout is not None
+    with proc:
         for line in proc.stdout:
             out.write(redact_text(line, secrets))
             out.flush()
         return proc.wait()
 
 
-def checked_env(days: Sequence[dt.date]) -> tuple[dict[str, str], DbtSettings, Lake]:
-    """Every setting the build needs, checked before anything starts (exit 2 in one line)."""
-    from extractor.lake import Lake
+def run_dbt(settings: DbtSettings, args: Sequence[str], env: Mapping[str, str], out: TextIO) -> int:
+    """Run dbt, streaming its output line by line with known secrets blanked; its exit code."""
+    command = [settings.executable, *dbt_arguments(settings, args, out)]
+    return _stream(_start(command, settings, env), out)
+
+
+# Imports dbt (~1.4 s of CPU: its dataclasses compile their serialisers), then runs the dbt
+# command line it reads from stdin as one JSON list, exactly as the `dbt` script would; an empty
+# line (gmp refused the build) ends it with nothing run.
+_LAUNCHER = """
+import json, sys
+from dbt.cli.main import cli
+line = sys.stdin.readline()
+if not line.strip():
+    raise SystemExit(0)
+sys.argv = ["dbt", *json.loads(line)]
+cli()
+"""
+
+
+class EarlyDbt:
+    """A dbt process started before its command is known, so that dbt's import overlaps gmp's
+    own checks (the lake, the warehouse lock, committed partitions): a day's build is ~0.5 s
+    shorter. `run` sends the command and streams the output; `cancel` ends it unused."""
+
+    def __init__(self, settings: DbtSettings, env: Mapping[str, str]) -> None:
+        self.settings = settings
+        self._env = env
+        python = _interpreter(settings.executable)
+        self._proc = (  # None: no interpreter named by the script, run the command plainly
+            None
+            if python is None
+            else _start([python, "-c", _LAUNCHER], settings, env, stdin=subprocess.PIPE)
+        )
+
+    def run(self, args: Sequence[str], out: TextIO) -> int:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return run_dbt(self.settings, args, self._env, out)
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(json.dumps(dbt_arguments(self.settings, args, out)) + "\n")
+            proc.stdin.close()
+        except (
+            BrokenPipeError
+        ):  # the launcher died (say, dbt failed to import): its output says why
+            pass
+        return _stream(proc, out)
+
+    def cancel(self) -> None:
+        """End an unused launcher (it has only imported dbt: nothing to clean up)."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            with proc:
+                proc.kill()
+                proc.wait()
+
+
+def _interpreter(script: str) -> str | None:
+    """The Python the `dbt` script runs with (its #! line), if it names an existing file."""
+    try:
+        with open(script, "rb") as file:
+            first = file.readline(512).decode(errors="replace")
+    except OSError:
+        return None
+    python = first[2:].strip() if first.startswith("#!") else ""
+    return python if python and " " not in python and Path(python).is_file() else None
+
+
+def checked_env(days: Sequence[dt.date]) -> tuple[dict[str, str], DbtSettings, LakeSettings]:
+    """The settings the build needs, checked before anything starts (exit 2 in one line); the
+    lake itself is checked by `open_lake`."""
     from gmp.context import lake_settings, setup_logs
 
     setup_logs()
     settings = dbt_settings(os.environ)
-    lake = Lake(lake_settings(), max_connections=_HEAD_THREADS + 2)
+    lake = lake_settings()  # its prefix is normalised by the settings' validator
     env = {**dbt_env(os.environ, settings), **range_env(days), "LAKE_PREFIX": lake.prefix}
-    lake.check()
     return env, settings, lake
+
+
+def open_lake(settings: LakeSettings) -> Lake:
+    """The lake, checked: the bucket exists and the credentials work (exit 2 if not)."""
+    from extractor.lake import Lake
+
+    lake = Lake(settings, max_connections=_HEAD_THREADS + 2)
+    lake.check()
+    return lake
 
 
 def first_committed(lake: Lake, days: Sequence[dt.date]) -> list[tuple[str, dt.date]]:

@@ -52,34 +52,41 @@ def transform(  # noqa: PLR0917 - typer: the signature is the command line
         from warehouse import guard
         from warehouse.dbt import (
             DEV_TARGETS,
+            EarlyDbt,
             build_args,
             checked_env,
             first_committed,
+            open_lake,
             run_dbt,
             warehouse_file,
         )
 
         days = parse_days(run_date, start, end)
-        env, settings, lake = checked_env(days)
+        env, settings, lake_config = checked_env(days)
         out = guard.LockSpotter(sys.stdout)
         build = build_args(full_refresh)
-        code = 0
-        if settings.target in DEV_TARGETS:
-            guard.check_unlocked(warehouse_file(env, settings))
-            if not allow_empty:
-                guard.require_committed(first_committed(lake, days), days)
-        else:
-            # Snowflake: first fill the raw tables from the lake's committed partitions.
-            from warehouse import raw_load
+        dbt = EarlyDbt(settings, env)  # imports dbt while the lake is checked
+        try:
+            lake = open_lake(lake_config)
+            if settings.target in DEV_TARGETS:
+                guard.check_unlocked(warehouse_file(env, settings))
+                if not allow_empty:
+                    guard.require_committed(first_committed(lake, days), days)
+                code = dbt.run(build, cast(TextIO, out))
+            else:
+                # Snowflake: first fill the raw tables from the lake's committed partitions.
+                from warehouse import raw_load
 
-            partitions = raw_load.raw_partitions(lake, days)
-            if not allow_empty:
-                found = [(str(p["endpoint"]), days[0]) for p in partitions if p["committed"]]
-                guard.require_committed(found, days)
-            sync = raw_load.sync_command(partitions, force=full_refresh)
-            code = run_dbt(settings, sync, env, cast(TextIO, out))
-        if code == 0:
-            code = run_dbt(settings, build, env, cast(TextIO, out))
+                partitions = raw_load.raw_partitions(lake, days)
+                if not allow_empty:
+                    found = [(str(p["endpoint"]), days[0]) for p in partitions if p["committed"]]
+                    guard.require_committed(found, days)
+                sync = raw_load.sync_command(partitions, force=full_refresh)
+                code = dbt.run(sync, cast(TextIO, out))
+                if code == 0:
+                    code = run_dbt(settings, build, env, cast(TextIO, out))
+        finally:
+            dbt.cancel()
         if code == 0 and docs:
             code = run_dbt(settings, ["docs", "generate", "--write-json"], env, cast(TextIO, out))
         if code != 0:
