@@ -6,7 +6,8 @@
 - intermediate models unnest a staging column (`json_array_elements(parse_json('x.col'), 'e')`):
   `json_value(json_element('e'), 'p', …)` reads `{col's path}[].p`,
   `rawg_taxonomy_columns(json_element('e'))` and `…(json_get(json_element('e'), 'q'))` the
-  taxonomy columns there; `json_value(parse_json('col'), var, …)` inside
+  taxonomy columns there; `json_columns(json_element('e'), [...])` the paths of the
+  `(column, 'path', 'type')` tuples in the model and of `rawg_taxonomy_fields('prefix.')`; `json_value(parse_json('col'), var, …)` inside
   `{% for var in [...] %}` reads `{col's path}.{each value}`.
 - a staging model that calls a macro (`{{ stg_rawg_game_list('games_popular') }}`: the /games
   list item, typed once for every endpoint of list items) reads what the macro's body reads,
@@ -52,6 +53,12 @@ def _element_paths(sql: str, alias: str) -> list[str]:
         found += TAXONOMY
     for inner in re.findall(rf"rawg_taxonomy_columns\(json_get\({element}, '([\w.]+)'\)\)", sql):
         found += [f"{inner}.{name}" for name in TAXONOMY]
+    if re.search(rf"json_columns\({element},", sql):  # the model's field list: its tuples
+        found += [path for _, path in _FIELD.findall(sql)]
+        for prefix in re.findall(r"rawg_taxonomy_fields\('([\w.]*)'\)", sql):
+            found += [f"{prefix}{name}" for name in TAXONOMY]
+        if "rawg_taxonomy_fields()" in sql:
+            found += TAXONOMY
     return found
 
 
