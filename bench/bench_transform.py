@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
 import json
 import os
 import platform
@@ -381,6 +382,12 @@ def main() -> int:
     parser.add_argument("--out", default="transform", help="results file stem in bench/results/")
     a = parser.parse_args()
     lake_dir = (a.lake_dir or Path(f"/tmp/bench-transform-{os.getpid()}")).resolve()
+    lake_dir.mkdir(parents=True, exist_ok=True)
+    lock = (lake_dir / ".lock").open("w")  # two SeaweedFS on one data dir would corrupt it
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        parser.error(f"another bench_transform run is using {lake_dir}")
     work = lake_dir / f"run-{a.out}"  # this run's warehouses and logs: fresh every run
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
