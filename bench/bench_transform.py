@@ -97,23 +97,29 @@ def tree_sample(root: psutil.Process) -> tuple[int, float | None]:
 
 
 def extract_all(
-    days: list[dt.date], env: dict[str, str], log: Path, endpoints: tuple[str, ...] = ENDPOINTS
+    days: list[dt.date],
+    env: dict[str, str],
+    log: Path,
+    endpoints: tuple[str, ...] = ENDPOINTS,
+    committed: frozenset[tuple[str, str]] = frozenset(),
 ) -> float:
-    """Land `endpoints` of every day, EXTRACTORS processes at once; with `game_details` among
-    them, each day's details after all that day's lists (as a daily run) and after the day
-    before's details (a day's selection reads the days before), beside the list extractions."""
+    """Land `endpoints` of every day but the `committed` (endpoint, day) pairs, EXTRACTORS
+    processes at once; with `game_details` among them, each day's details after all that day's
+    lists (as a daily run) and after the day before's details (a day's selection reads the days
+    before), beside the list extractions."""
     lists = [e for e in endpoints if e != "game_details"]
     started = time.perf_counter()
     with ThreadPoolExecutor(EXTRACTORS) as pool:
         runs: dict[dt.date, list[Future[float]]] = {
             d: [pool.submit(timed, [str(BIN / "gmp"), "extract", e, "--run-date", str(d)], env,
-                            log.with_name(f"{log.stem}-{e}-{d}.log")) for e in lists]
+                            log.with_name(f"{log.stem}-{e}-{d}.log"))
+                for e in lists if (e, str(d)) not in committed]
             for d in days
         }  # fmt: skip
         for day in days:
             for run in runs[day]:
                 run.result()
-            if "game_details" in endpoints:
+            if "game_details" in endpoints and ("game_details", str(day)) not in committed:
                 command = [str(BIN / "gmp"), "extract", "game_details", "--run-date", str(day)]
                 timed(command, env, log.with_name(f"{log.stem}-details.log"))
             if day.day == 1 or day == days[-1]:
@@ -228,7 +234,10 @@ def lake(s3: SeaweedS3, lake_dir: Path, n_days: int, per_day: int, log: Path) ->
         env["RAWG_BASE_URL"] = standin.stdout.readline().strip() if standin.stdout else ""
         print(f"lake {prefix}: extracting {n_days} days × {len(DEFAULT_ENDPOINTS)} endpoints",
               flush=True)  # fmt: skip
-        seconds = extract_all(days, env, log, DEFAULT_ENDPOINTS)
+        done_before = committed(s3, prefix)  # a stopped extraction resumes where it was
+        if done_before:
+            print(f"  {len(done_before)} partitions already committed: kept", flush=True)
+        seconds = extract_all(days, env, log, DEFAULT_ENDPOINTS, done_before)
     finally:
         standin.terminate()
         standin.wait(timeout=10)
@@ -238,6 +247,18 @@ def lake(s3: SeaweedS3, lake_dir: Path, n_days: int, per_day: int, log: Path) ->
     marker.write_text(json.dumps(done, indent=2) + "\n")
     print(f"  extracted in {seconds:.0f} s", flush=True)
     return {"env": env, "days": days, **done, "reused": False}
+
+
+def committed(s3: SeaweedS3, prefix: str) -> frozenset[tuple[str, str]]:
+    """The (endpoint, day) partitions under `prefix` whose manifest (the commit) exists."""
+    pages = s3.credentials.client(timeout=30).get_paginator("list_objects_v2")
+    found = set()
+    for page in pages.paginate(Bucket=s3.credentials.bucket, Prefix=f"{prefix}/"):
+        for key in (o["Key"] for o in page.get("Contents", [])):
+            parts = key.removeprefix(f"{prefix}/").split("/")
+            if len(parts) == 3 and key == layout.manifest_key(prefix, parts[0], parts[1][9:]):
+                found.add((parts[0], parts[1].removeprefix("run_date=")))
+    return frozenset(found)
 
 
 def rows(path: str) -> dict[str, int]:
