@@ -108,8 +108,8 @@ bench-extract: setup ## Extractor: gmp vs the latency bound and dlt, peak RSS (~
 bench-run: setup ## Orchestration: gmp run overhead, backfill parallelism 4 vs 1 (~13 min)
 	$(BIN)/python bench/bench_run.py
 
-bench-transform: setup ## Warehouse: day N vs day 1, dbt vs a raw scan, full refresh (DAYS=60, ~15 min)
-	$(BIN)/python bench/bench_transform.py --days $(or $(DAYS),60)
+bench-transform: setup ## Warehouse: a day's build vs a raw scan, 30- and 365-day builds, peak RSS (~70 min; DAYS GMP LAKE_DIR OUT)
+	$(BIN)/python bench/bench_transform.py --days $(or $(DAYS),30) $(if $(GMP),--gmp $(GMP)) $(if $(LAKE_DIR),--lake-dir $(LAKE_DIR)) --out $(or $(OUT),transform)
 
 bench-transform-details: setup ## Warehouse: a day's gmp transform with game_details vs without (~15 min)
 	$(BIN)/python bench/bench_transform_details.py
