@@ -8,7 +8,8 @@
   `rawg_taxonomy_columns(json_element('e'))` and `…(json_get(json_element('e'), 'q'))` the
   taxonomy columns there; `json_columns(json_element('e'), [...])` the paths of the
   `(column, 'path', 'type')` tuples in the model and of `rawg_taxonomy_fields('prefix.')`;
-  `json_value(parse_json('col'), var, …)` inside `{% for var in [...] %}` reads `{col's path}.{each value}`.
+  `json_value(parse_json('col'), var, …)` inside `{% for var in [...] %}` reads
+  `{col's path}.{each value}`.
 - a staging model that calls a macro (`{{ stg_rawg_game_list('games_popular') }}`: the /games
   list item, typed once for every endpoint of list items) reads what the macro's body reads,
   the `(column, 'path', 'type')` tuples of a field list included;
