@@ -202,7 +202,7 @@ def run_dbt(settings: DbtSettings, args: Sequence[str], env: Mapping[str, str], 
 
 # Imports dbt (~1.4 s of CPU: its dataclasses compile their serialisers), then runs the dbt
 # command line it reads from stdin as one JSON list, exactly as the `dbt` script would; an empty
-# line (gmp refused the build) ends it with nothing run.
+# stdin ends it with nothing run (a refused build kills it anyway).
 _LAUNCHER = """
 import json, sys
 from dbt.cli.main import cli
@@ -234,13 +234,12 @@ class EarlyDbt:
         if proc is None:
             return run_dbt(self.settings, args, self._env, out)
         assert proc.stdin is not None
+        command = json.dumps(dbt_arguments(self.settings, args, out))
         try:
-            proc.stdin.write(json.dumps(dbt_arguments(self.settings, args, out)) + "\n")
+            proc.stdin.write(command + "\n")
             proc.stdin.close()
-        except (
-            BrokenPipeError
-        ):  # the launcher died (say, dbt failed to import): its output says why
-            pass
+        except BrokenPipeError:
+            pass  # the launcher died (say, dbt failed to import): its output says why
         return _stream(proc, out)
 
     def cancel(self) -> None:

@@ -155,6 +155,13 @@ def test_marts_on_the_emulator_equal_the_duckdb_marts(
     )
     assert panels == [(day, 2, 45) for day in DAYS]  # the loader takes the panels too
 
+    # The dbt unit tests (a day's build leaves them to CI) pass on Snowflake's SQL too.
+    unit = dbt.ok("test", "--select", "test_type:unit", "--no-use-colors")
+    assert re.search(r"Done\. PASS=(\d+) WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=\1\b", unit), unit[
+        -3000:
+    ]
+    assert int(re.findall(r"PASS=(\d+)", unit)[-1]) >= 11
+
     with duckdb.connect(str(duckdb_path), read_only=True) as dev:
         for schema, expected in (("marts", MARTS), ("reports", REPORTS)):
             compare_schema(dev, snowflake_emulator, emulator_database, schema, expected)
