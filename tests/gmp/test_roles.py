@@ -191,7 +191,9 @@ def test_transform_needs_only_the_transform_role(gmp: Gmp, tmp_path: Path) -> No
         [python, "-c", code], env=blocked.env, capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    assert blocked.tried() == []
+    # Only dbt tried one: gmp starts dbt before checking the lake (warehouse.dbt.EarlyDbt), and
+    # dbt's import tries mashumaro's optional orjson mixin, falling back to json without it.
+    assert set(blocked.tried()) <= {"orjson"}
 
 
 def test_the_local_runner_names_the_first_role_it_lacks(tmp_path: Path) -> None:
