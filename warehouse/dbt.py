@@ -143,7 +143,8 @@ def build_args(full_refresh: bool = False) -> list[str]:
     """`dbt build` as `gmp transform` runs it: every model and data test of the project.
 
     Unit tests test the SQL, not the day's data: CI runs them (`make test`,
-    tests/warehouse/test_dbt_unit_tests.py) and a day's build skips them (~1.5 s of dbt's time).
+    test_dev_warehouse.py, and on the emulator in test_snowflake_parity.py) and a day's build
+    skips them (~1.5 s of dbt's time).
     """
     return [
         "build",

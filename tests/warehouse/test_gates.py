@@ -1,7 +1,7 @@
 """No gate is dropped for speed: every rule in tests/warehouse/gates.txt runs in a day's build.
 
-`gmp transform` runs `dbt build` without the unit tests (CI runs those:
-test_dbt_unit_tests.py). This lists, with dbt itself, the data tests that exact selection
+`gmp transform` runs `dbt build` without the unit tests (CI runs those: test_dev_warehouse.py,
+test_snowflake_parity.py). This lists, with dbt itself, the data tests that exact selection
 runs, reads every gate they enforce from dbt's manifest (tests/warehouse/gates.py), and
 compares them with the inventory: a gate removed, loosened or added without the inventory
 changing fails here. The inventory was written from the project's 230 one-rule tests before
@@ -65,7 +65,7 @@ def test_the_days_build_runs_every_data_test_and_no_unit_test(
     manifest, ids = selected
     data_tests = {uid for uid, n in manifest["nodes"].items() if n["resource_type"] == "test"}
     assert set(ids) == data_tests
-    assert len(manifest["unit_tests"]) >= 11  # they run in CI: test_dbt_unit_tests.py
+    assert len(manifest["unit_tests"]) >= 11  # they run in CI: test_dev_warehouse.py
 
 
 def test_a_gates_test_enforces_one_gate_per_rule() -> None:
