@@ -251,6 +251,9 @@ def check_transform_streams_dbt_output_without_secrets(built: Built) -> None:
         assert "unit_test" not in output  # a day's build leaves them to CI: the next check
     secret = built.gmp.s3.secret_key
     assert all(secret not in o and CANARY_KEY not in o for o in built.results)
+    # dbt ends without tearing Python down (warehouse/dbt_launcher.py), yet the warehouse was
+    # closed whole: no write-ahead log is left for the next reader to replay.
+    assert not Path(f"{built.db}.wal").exists()
 
 
 def check_the_dbt_unit_tests_pass(built: Built) -> None:

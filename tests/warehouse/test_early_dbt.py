@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 from pathlib import Path
 
-from warehouse.dbt import EarlyDbt, _interpreter, dbt_env, dbt_settings
+from warehouse.dbt import EarlyDbt, _interpreter, dbt_arguments, dbt_env, dbt_settings
 
 
 def settings_and_env(tmp_path: Path) -> tuple[object, dict[str, str]]:
@@ -25,6 +26,23 @@ def test_the_started_dbt_runs_the_command_it_is_sent(tmp_path: Path) -> None:
     assert code == 0, out.getvalue()[-2000:]
     assert "stg_rawg__games" in out.getvalue().split()
     dbt.cancel()  # after run: nothing left to end
+
+
+def test_the_started_dbt_ends_with_the_exit_code_and_output_of_the_dbt_script(
+    tmp_path: Path,
+) -> None:
+    settings, env = settings_and_env(tmp_path)
+    args = ["run-operation", "no_such_macro"]
+    script = subprocess.run(
+        [settings.executable, *dbt_arguments(settings, args, io.StringIO())],  # type: ignore[attr-defined]
+        env=env, cwd=settings.project_dir, capture_output=True, text=True, check=False,  # type: ignore[attr-defined]
+    )  # fmt: skip
+    out = io.StringIO()
+    code = EarlyDbt(settings, env).run(args, out)  # type: ignore[arg-type]
+    assert script.returncode != 0
+    assert code == script.returncode
+    assert "no_such_macro" in out.getvalue()
+    assert out.getvalue().rstrip().splitlines()[-1] == script.stdout.rstrip().splitlines()[-1]
 
 
 def test_a_cancelled_dbt_runs_nothing_and_ends_at_once(tmp_path: Path) -> None:
