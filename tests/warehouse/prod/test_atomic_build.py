@@ -77,7 +77,7 @@ def test_a_failed_insert_leaves_the_tables_as_they_were_and_later_nodes_run(
 
     (logs / "dbt.log").unlink(missing_ok=True)
     failed = transform(DAYS[1], GMP_TEST_FAIL_INSERT_INTO=",".join(FAILING), DBT_THREADS="1",
-                       DBT_WRITE_JSON="true")  # fmt: skip
+                       DBT_WRITE_JSON="true", DBT_LOG_LEVEL_FILE="debug")  # fmt: skip
     assert failed.code == 1, failed.stdout[-4000:]
     results = run_results(target)
     for table in FAILING:  # each failed at its INSERT (the forced cast), after its DELETEs ran
