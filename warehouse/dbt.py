@@ -199,7 +199,15 @@ def _stream(proc: subprocess.Popen[str], out: TextIO) -> int:
 
 
 def run_dbt(settings: DbtSettings, args: Sequence[str], env: Mapping[str, str], out: TextIO) -> int:
-    """Run dbt, streaming its output line by line with known secrets blanked; its exit code."""
+    """Run dbt (through the launcher, warehouse/dbt_launcher.py), streaming its output line by
+    line with known secrets blanked; its exit code."""
+    return EarlyDbt(settings, env).run(args, out)
+
+
+def _run_script(
+    settings: DbtSettings, args: Sequence[str], env: Mapping[str, str], out: TextIO
+) -> int:
+    """Run the `dbt` script itself, streaming its output as run_dbt does; its exit code."""
     command = [settings.executable, *dbt_arguments(settings, args, out)]
     return _stream(_start(command, settings, env), out)
 
@@ -229,7 +237,7 @@ class EarlyDbt:
     def run(self, args: Sequence[str], out: TextIO) -> int:
         proc, self._proc = self._proc, None
         if proc is None:
-            return run_dbt(self.settings, args, self._env, out)
+            return _run_script(self.settings, args, self._env, out)
         assert proc.stdin is not None
         command = json.dumps(dbt_arguments(self.settings, args, out))
         try:

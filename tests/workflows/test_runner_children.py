@@ -132,7 +132,9 @@ def test_a_step_stopped_at_its_deadline_leaves_no_process_behind(
         _cleanup(pids)
 
 
-FAKE_DBT = """#!{python}
+# Started through `env`, so run_dbt runs the script itself (warehouse.dbt._interpreter finds no
+# interpreter of its own to start the launcher with, which would import the real dbt).
+FAKE_DBT = """#!/usr/bin/env {python}
 import os, sys, time
 open({pids!r} + ".tmp", "w").write(str(os.getpid()))
 os.replace({pids!r} + ".tmp", {pids!r})
