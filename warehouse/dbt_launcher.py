@@ -1,9 +1,9 @@
-"""The dbt process `gmp transform` starts before its checks of the lake (warehouse.dbt.EarlyDbt).
+"""How gmp runs dbt (warehouse.dbt.run_dbt, and EarlyDbt: started before gmp's lake checks).
 
 Its text runs with `python -c` in the Python that the `dbt` script names (it needs only dbt and
-the standard library). It imports dbt while gmp checks the bucket, the warehouse lock and the
-committed partitions, then runs the one dbt command line it reads on stdin (a JSON list) as the
-`dbt` script would. An empty stdin ends it with nothing run.
+the standard library). It imports dbt (for `gmp transform`'s build: while gmp checks the bucket,
+the warehouse lock and the committed partitions), then runs the one dbt command line it reads on
+stdin (a JSON list) as the `dbt` script would. An empty stdin ends it with nothing run.
 
 Two things make it faster than the `dbt` script, measured on a day's build (bench/README.md):
 
