@@ -9,10 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from warehouse.dbt import EarlyDbt, _interpreter, dbt_arguments, dbt_env, dbt_settings
+from warehouse.dbt import (
+    DbtSettings,
+    EarlyDbt,
+    _interpreter,
+    dbt_arguments,
+    dbt_env,
+    dbt_settings,
+)
 
 
-def settings_and_env(tmp_path: Path) -> tuple[object, dict[str, str]]:
+def settings_and_env(tmp_path: Path) -> tuple[DbtSettings, dict[str, str]]:
     env = {**os.environ, "LAKE_BUCKET": "early", "DUCKDB_PATH": str(tmp_path / "w.duckdb")}
     settings = dbt_settings(env)
     return settings, dbt_env(env, settings)
@@ -20,7 +27,7 @@ def settings_and_env(tmp_path: Path) -> tuple[object, dict[str, str]]:
 
 def test_the_started_dbt_runs_the_command_it_is_sent(tmp_path: Path) -> None:
     settings, env = settings_and_env(tmp_path)
-    dbt = EarlyDbt(settings, env)  # type: ignore[arg-type]
+    dbt = EarlyDbt(settings, env)
     out = io.StringIO()
     code = dbt.run(["ls", "--resource-type", "model", "--output", "name", "--quiet"], out)
     assert code == 0, out.getvalue()[-2000:]
@@ -34,11 +41,11 @@ def test_the_started_dbt_ends_with_the_exit_code_and_output_of_the_dbt_script(
     settings, env = settings_and_env(tmp_path)
     args = ["run-operation", "no_such_macro"]
     script = subprocess.run(
-        [settings.executable, *dbt_arguments(settings, args, io.StringIO())],  # type: ignore[attr-defined]
-        env=env, cwd=settings.project_dir, capture_output=True, text=True, check=False,  # type: ignore[attr-defined]
+        [settings.executable, *dbt_arguments(settings, args, io.StringIO())],
+        env=env, cwd=settings.project_dir, capture_output=True, text=True, check=False,
     )  # fmt: skip
     out = io.StringIO()
-    code = EarlyDbt(settings, env).run(args, out)  # type: ignore[arg-type]
+    code = EarlyDbt(settings, env).run(args, out)
     assert script.returncode != 0
     assert code == script.returncode
     assert "no_such_macro" in out.getvalue()
@@ -47,7 +54,7 @@ def test_the_started_dbt_ends_with_the_exit_code_and_output_of_the_dbt_script(
 
 def test_a_cancelled_dbt_runs_nothing_and_ends_at_once(tmp_path: Path) -> None:
     settings, env = settings_and_env(tmp_path)
-    dbt = EarlyDbt(settings, env)  # type: ignore[arg-type]
+    dbt = EarlyDbt(settings, env)
     proc = dbt._proc
     assert proc is not None
     dbt.cancel()
